@@ -1,0 +1,397 @@
+"""``appraise()``: one option at one stage, against no change, with every table behind the figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .adjustments import optimism_bias_uplift
+from .assumptions import STAGES, Appraisal, Option, resolve_path
+from .cashflows import KIND_REASON, LINES, Evaluation, ItemSpec, ModelSpec, RiskSpec, evaluate
+from .discounting import discount_factors, npv, to_nominal
+from .drivers import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS
+from .errors import ScenarioError
+from .metrics import benefit_cost_ratio, irr, payback_index
+from .units import fy_label
+from .viability import breakeven_index, cash_balance, peak_funding
+
+__all__ = ["OptionInputs", "OptionAppraisal", "build_inputs", "appraise", "appraise_all", "HEADLINE_COLUMNS",
+           "propagate_inherited"]
+
+_SERVICE_DRIVERS = tuple(n for n in DRIVERS if n not in ECONOMY_DRIVERS)
+
+
+@dataclass(frozen=True)
+class OptionInputs:
+    """Everything the model needs for one option at one stage: structure, values, uncertainty."""
+
+    appraisal: Appraisal
+    option: Option
+    stage: str
+    scenario: str
+    spec: ModelSpec
+    values: dict  # path -> float
+    inherited: tuple  # option drivers that follow current_service.<driver>
+    distributions: dict  # path -> Distribution (those not fixed by a scenario or override)
+    factors: np.ndarray  # discount factors
+    ob_by_category: dict  # category -> uplift at this stage
+
+
+def propagate_inherited(values: dict, inherited) -> dict:
+    """Set each inherited option driver to the current service's value (after changes or draws)."""
+    for n in inherited:
+        values[n] = values[f"current_service.{n}"]
+    return values
+
+
+def _check_stage(stage: str) -> None:
+    if stage not in STAGES:
+        raise ScenarioError(f"unknown stage {stage!r}; use one of {', '.join(STAGES)}")
+
+
+def _validate_override(key: str, value, option: Option, period: int) -> float:
+    try:
+        d = resolve_path(key, option)
+    except KeyError as e:
+        raise ScenarioError(e.args[0]) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+        raise ScenarioError(f"{key}: expected a finite number in model units, got {value!r}")
+    x = float(value)
+    if d.unit == "year" and not (0 <= x <= period - 1 and float(x).is_integer()):
+        raise ScenarioError(f"{key}: {x:g} is not a year index of the appraisal period (0 to {period - 1})")
+    if d.minimum is not None and x < d.minimum:
+        raise ScenarioError(f"{key}: {x:g} is below the smallest valid value {d.minimum:g}")
+    if d.maximum is not None and x > d.maximum:
+        raise ScenarioError(f"{key}: {x:g} is above the largest valid value {d.maximum:g}")
+    return x
+
+
+def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc", scenario: str | None = None,
+                 overrides: Mapping[str, float] | None = None) -> OptionInputs:
+    """Resolve an option's driver values at a stage, with a scenario and overrides applied.
+
+    Order: current service and economy; the option's OBC drivers and items; at FBC the option's
+    ``fbc.changes``; the scenario's changes (``all`` then the option's); then ``overrides``.
+    Option drivers the option never states follow the current service.
+    """
+    _check_stage(stage)
+    opt = appraisal.option(option)
+    T = appraisal.period_years
+    v: dict[str, float] = {}
+    for n in ECONOMY_DRIVERS:
+        v[n] = appraisal.economy[n].value
+    for n in _SERVICE_DRIVERS:
+        cs = appraisal.current_service.get(n)
+        v[f"current_service.{n}"] = cs.value if cs is not None else float(DRIVERS[n].default)
+    stated = set(opt.drivers)
+    for n, a in opt.drivers.items():
+        v[n] = a.value
+    for lst in ITEM_FIELDS:
+        for it in getattr(opt, lst):
+            for f in ITEM_FIELDS[lst]:
+                v[f"{lst}.{it.id}.{f}"] = float(getattr(it, f))
+    if stage == "fbc":
+        for k, a in opt.fbc_changes.items():
+            v[k] = a.value
+            if k in DRIVERS:
+                stated.add(k)
+    fixed: set[str] = set()
+    scen_id = "base"
+    if scenario not in (None, "base"):
+        if scenario not in appraisal.scenarios:
+            from .drivers import suggest
+
+            raise ScenarioError(f"unknown scenario {scenario!r}{suggest(str(scenario), appraisal.scenarios)}; "
+                                f"scenarios of {appraisal.id}: base, {', '.join(appraisal.scenarios) or '(none)'}")
+        sc = appraisal.scenarios[scenario]
+        scen_id = sc.id
+        for target in ("all", opt.id):
+            for k, x in sc.changes.get(target, {}).items():
+                if target != "all" and k.split(".")[0] in ITEM_FIELDS and k not in v:
+                    continue  # an item this option does not have (validated per option on load)
+                v[k] = x
+                fixed.add(k)
+                if k in DRIVERS and k not in ECONOMY_DRIVERS:
+                    stated.add(k)
+    for k, x in (overrides or {}).items():
+        v[k] = _validate_override(k, x, opt, T)
+        fixed.add(k)
+        if k in DRIVERS and k not in ECONOMY_DRIVERS:
+            stated.add(k)
+    inherited = tuple(n for n in _SERVICE_DRIVERS if n not in stated)
+    propagate_inherited(v, inherited)
+
+    has_provider = opt.has_provider
+    stage_settings = appraisal.stages[stage]
+    ref = appraisal.reference
+    ob = {}
+    for cat, c in ref.optimism_bias.items():
+        ob[cat] = stage_settings.optimism_bias_override.get(
+            cat, optimism_bias_uplift(c.upper, c.lower, stage_settings.optimism_bias_mitigation))
+    party = lambda b: b if has_provider else "council"  # noqa: E731  (no provider: the council bears it)
+    items = tuple(
+        [ItemSpec(it.id, "one_off", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0)) for it in opt.one_off_costs]
+        + [ItemSpec(it.id, "capital", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), it.repeat_every_years)
+           for it in opt.capital])
+    risks = tuple(RiskSpec(r.id, party(r.borne_by), r.from_year, r.to_year) for r in opt.risks)
+    spec = ModelSpec(T, opt.delivery, items, risks, stage_settings.benefits_shortfall)
+
+    dists = dict(appraisal.uncertain)
+    dists.update(opt.uncertain)
+    if stage == "fbc":
+        dists.update(opt.fbc_uncertain)
+    # A driver fixed by a scenario or override is no longer uncertain; an option driver that follows the
+    # current service takes the current service's draw (propagate_inherited), so it has no distribution of its own.
+    dists = {k: d for k, d in dists.items() if k not in fixed and not (k in inherited and k in opt.uncertain)}
+    if appraisal.discount_schedule == "flat":
+        factors = discount_factors(T, appraisal.discount_flat_rate, reference=ref)
+    else:
+        factors = discount_factors(T, appraisal.discount_schedule, reference=ref)
+    return OptionInputs(appraisal, opt, stage, scen_id, spec, v, inherited, dists, factors, ob)
+
+
+HEADLINE_COLUMNS = [
+    "option", "model", "stage", "scenario", "npsv_gbp", "npsv_unadjusted_gbp", "npsv_vs_no_change_gbp",
+    "npsv_vs_no_change_unadjusted_gbp", "optimism_bias_pv_gbp", "risk_pv_gbp", "council_npv_gbp",
+    "council_npv_vs_no_change_gbp", "council_npv_vs_no_change_unadjusted_gbp", "bcr", "irr", "payback_year",
+    "discounted_payback_year", "breakeven_year", "peak_funding_gbp", "lowest_cash_gbp",
+    "shortfall_vs_savings_target_gbp", "exit_cost_gbp", "sunk_costs_gbp",
+]
+
+
+@dataclass
+class OptionAppraisal:
+    """The figures of one option at one stage, and the tables behind them.
+
+    Money in GBP; NPVs real at the price base, discounted; ``*_vs_no_change`` positive
+    means better than no change. Figures that do not apply are ``None``.
+    """
+
+    appraisal_id: str
+    option: str
+    name: str
+    model: str
+    stage: str
+    scenario: str
+    years: list
+    npsv_gbp: float
+    npsv_unadjusted_gbp: float
+    npsv_vs_no_change_gbp: float
+    npsv_vs_no_change_unadjusted_gbp: float
+    optimism_bias_pv_gbp: float
+    risk_pv_gbp: float
+    council_npv_gbp: float
+    council_npv_vs_no_change_gbp: float
+    council_npv_vs_no_change_unadjusted_gbp: float
+    bcr: float | None
+    irr: float | None
+    payback_year: str | None
+    discounted_payback_year: str | None
+    breakeven_year: str | None
+    peak_funding_gbp: float | None
+    lowest_cash_gbp: float | None
+    shortfall_vs_savings_target_gbp: float | None
+    exit_cost_gbp: float | None
+    sunk_costs_gbp: float | None
+    lines: pd.DataFrame = field(repr=False)
+    economic_case: pd.DataFrame = field(repr=False)
+    reconciliation: pd.DataFrame = field(repr=False)
+    financial_case: pd.DataFrame = field(repr=False)
+    entity_accounts: pd.DataFrame | None = field(repr=False)
+    optimism_bias: pd.DataFrame = field(repr=False)
+    inputs: OptionInputs = field(repr=False)
+
+    def headline(self) -> dict:
+        """The headline figures as a flat dict (the columns of the headline table)."""
+        return {c: getattr(self, c) for c in HEADLINE_COLUMNS}
+
+    metrics = property(headline)
+
+
+def _label(appraisal: Appraisal, index: int | None) -> str | None:
+    return None if index is None else fy_label(appraisal.first_year + index)
+
+
+def appraise(appraisal: Appraisal, option: "str | Option", stage: str = "obc", *, scenario: str | None = None,
+             overrides: Mapping[str, float] | None = None) -> OptionAppraisal:
+    """Appraise one option at one business-case stage against no change.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+        From :func:`load_appraisal`.
+    option : str or Option
+        Option id (e.g. ``"trading_company"``).
+    stage : {"obc", "fbc"}
+        Outline or full business case: FBC applies the option's ``fbc.changes`` and the FBC
+        optimism-bias settings.
+    scenario : str, optional
+        A scenario of the appraisal (``scenarios/<name>.yaml``); ``None`` or ``"base"`` for none.
+    overrides : mapping, optional
+        Driver path -> value in model units (rates as fractions, years as indices), applied last.
+        Economy and ``current_service.*`` paths apply to no change too; option paths to the option only.
+
+    Returns
+    -------
+    OptionAppraisal
+
+    Examples
+    --------
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    >>> r = appraise(a, "no_change", "obc")
+    >>> r.npsv_vs_no_change_gbp, r.payback_year
+    (0.0, None)
+    """
+    inp = build_inputs(appraisal, option, stage, scenario, overrides)
+    nc_overrides = {k: x for k, x in (overrides or {}).items() if k in ECONOMY_DRIVERS or k.startswith("current_service.")}
+    nc = build_inputs(appraisal, appraisal.no_change, stage, scenario, nc_overrides)
+    ev = evaluate(inp.spec, inp.values, detail=True)
+    ev_nc = evaluate(nc.spec, nc.values, detail=True)
+    return _assemble(inp, ev, nc, ev_nc)
+
+
+def appraise_all(appraisal: Appraisal, stages=STAGES, scenario: str | None = None) -> list[OptionAppraisal]:
+    """Every option at every stage, no change first."""
+    return [appraise(appraisal, o, s, scenario=scenario) for s in stages for o in appraisal.options]
+
+
+def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evaluation) -> OptionAppraisal:
+    a, opt = inp.appraisal, inp.option
+    f = inp.factors
+    years = a.years
+    gdp = inp.values["gdp_deflator"]
+    is_nc = opt.model == "no_change"
+
+    npsv = float(npv(ev.economic, f))
+    npsv_u = float(npv(ev.economic_unadjusted, f))
+    npsv_nc, npsv_nc_u = float(npv(ev_nc.economic, f)), float(npv(ev_nc.economic_unadjusted, f))
+    council = float(npv(ev.council, f))
+    council_u = float(npv(ev.council_unadjusted, f))
+    council_nc, council_nc_u = float(npv(ev_nc.council, f)), float(npv(ev_nc.council_unadjusted, f))
+
+    # Financial case: nominal council cash by year against no change and the savings target.
+    council_nom = to_nominal(ev.council, gdp)
+    council_nom_nc = to_nominal(ev_nc.council, nc.values["gdp_deflator"])
+    saving = council_nom - council_nom_nc
+    target = np.where(np.arange(a.period_years) >= a.savings_target_from, a.savings_target_gbp, 0.0)
+    shortfall = np.maximum(target - saving, 0.0)
+    saving_real_disc = (ev.council - ev_nc.council) * f
+
+    inc_econ = ev.economic - ev_nc.economic
+    inc_benefits = float(npv(ev.benefits - ev_nc.benefits, f))
+    net_cost = -(npsv - npsv_nc - inc_benefits)
+
+    lines_df, econ_df, rec_df = _line_tables(inp, ev, ev_nc, f)
+    ob_pv = float(npv(_line_total(ev, "optimism_bias_costs") + _line_total(ev, "optimism_bias_benefits"), f))
+    risk_pv = float(npv(_line_total(ev, "risk"), f))
+
+    entity_df = None
+    breakeven = peak = lowest = None
+    if opt.is_new_entity:
+        go_live = int(inp.values["go_live_year"])
+        ent = ev.entity
+        entity_df = pd.DataFrame({k: np.asarray(x, dtype=float) for k, x in ent.items()}, index=years).T
+        funding_nominal = inp.values["planned_funding_gbp"] * (1.0 + gdp) ** go_live
+        balance = cash_balance(ent["cash_flow"], funding_nominal, go_live)
+        entity_df.loc["council_funding"] = np.where(np.arange(a.period_years) == go_live, funding_nominal, 0.0)
+        entity_df.loc["cash_balance"] = balance
+        breakeven = _label(a, breakeven_index(ent["profit_after_tax"], go_live))
+        peak = float(peak_funding(ent["cash_flow"]))
+        lowest = float(balance.min())
+        entity_df.index.name = "nominal GBP"
+
+    fin = pd.DataFrame({
+        "council_net_nominal_gbp": council_nom,
+        "no_change_net_nominal_gbp": council_nom_nc,
+        "saving_vs_no_change_nominal_gbp": saving,
+        "cumulative_saving_nominal_gbp": np.cumsum(saving),
+        "savings_target_nominal_gbp": target,
+        "shortfall_vs_target_nominal_gbp": shortfall,
+        "one_off_costs_nominal_gbp": to_nominal(_line(ev, "one_off_costs", "council") + _line(ev, "redundancy", "council")
+                                                + _line(ev, "pension_strain", "council"), gdp),
+        "capital_spend_nominal_gbp": to_nominal(_line(ev, "capital_spend", "council"), gdp),
+    }, index=years).T
+
+    ob_rows = []
+    for it in opt.one_off_costs + opt.capital:
+        cat = it.optimism_bias_category
+        ob_rows.append({"item": it.id, "description": it.description, "category": cat or "",
+                        "uplift_pct": inp.ob_by_category.get(cat, 0.0) if cat else 0.0})
+    ob_df = pd.DataFrame(ob_rows, columns=["item", "description", "category", "uplift_pct"])
+
+    exit_cost = inp.values["exit_cost_gbp"] if opt.has_provider else None
+    sunk = inp.values["sunk_costs_gbp"] or None
+    return OptionAppraisal(
+        appraisal_id=a.id, option=opt.id, name=opt.name, model=opt.model, stage=inp.stage, scenario=inp.scenario,
+        years=years,
+        npsv_gbp=npsv, npsv_unadjusted_gbp=npsv_u,
+        npsv_vs_no_change_gbp=0.0 if is_nc else npsv - npsv_nc,
+        npsv_vs_no_change_unadjusted_gbp=0.0 if is_nc else npsv_u - npsv_nc_u,
+        optimism_bias_pv_gbp=ob_pv, risk_pv_gbp=risk_pv,
+        council_npv_gbp=council,
+        council_npv_vs_no_change_gbp=0.0 if is_nc else council - council_nc,
+        council_npv_vs_no_change_unadjusted_gbp=0.0 if is_nc else council_u - council_nc_u,
+        bcr=None if is_nc else benefit_cost_ratio(inc_benefits, net_cost),
+        irr=None if is_nc else irr(inc_econ),
+        payback_year=None if is_nc else _label(a, payback_index(saving)),
+        discounted_payback_year=None if is_nc else _label(a, payback_index(saving_real_disc)),
+        breakeven_year=breakeven, peak_funding_gbp=peak, lowest_cash_gbp=lowest,
+        shortfall_vs_savings_target_gbp=None if is_nc else float(shortfall.max()),
+        exit_cost_gbp=exit_cost, sunk_costs_gbp=sunk,
+        lines=lines_df, economic_case=econ_df, reconciliation=rec_df, financial_case=fin, entity_accounts=entity_df,
+        optimism_bias=ob_df, inputs=inp,
+    )
+
+
+def _line(ev: Evaluation, name: str, party: str) -> np.ndarray:
+    return np.broadcast_to(ev.lines[name][party], (len(np.atleast_1d(ev.economic)),)).astype(float)
+
+
+def _line_total(ev: Evaluation, name: str) -> np.ndarray:
+    d = ev.lines[name]
+    return d["council"] + d["provider"] + d["society"]
+
+
+def _economic_part(name: str, d: dict) -> np.ndarray:
+    kind = LINES[name].kind
+    if kind in ("transfer", "internal"):
+        return 0.0 * d["council"]
+    return d["council"] + d["provider"] + d["society"]
+
+
+def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.ndarray):
+    years = inp.appraisal.years
+    rows, econ_rows, rec_rows = [], [], []
+    for name, info in LINES.items():
+        d, d_nc = ev.lines[name], ev_nc.lines[name]
+        for party in ("council", "provider", "society"):
+            x = np.broadcast_to(d[party], (len(years),))
+            if np.any(x):
+                rows.append({"line": name, "label": info.label, "kind": info.kind, "party": party,
+                             **dict(zip(years, x.astype(float)))})
+        e, e_nc = _economic_part(name, d), _economic_part(name, d_nc)
+        econ_rows.append({"line": name, "label": info.label, "kind": info.kind,
+                          "option_pv_gbp": float(npv(e, f)), "no_change_pv_gbp": float(npv(e_nc, f)),
+                          "vs_no_change_pv_gbp": float(npv(e - e_nc, f))})
+        econ_pv = float(npv(e, f))
+        council_pv = float(npv(d["council"], f))
+        diff = econ_pv - council_pv
+        if abs(diff) < 0.005:
+            reason = ""
+        elif info.kind in ("transfer", "internal", "benefit"):
+            reason = KIND_REASON[info.kind]
+        else:
+            reason = KIND_REASON["provider"]
+        rec_rows.append({"line": name, "label": info.label, "economic_pv_gbp": econ_pv, "council_pv_gbp": council_pv,
+                         "difference_gbp": diff, "reason": reason})
+    lines_df = pd.DataFrame(rows)
+    econ_df = pd.DataFrame(econ_rows)
+    rec_df = pd.DataFrame(rec_rows)
+    total = {"line": "total", "label": "Total", "economic_pv_gbp": rec_df["economic_pv_gbp"].sum(),
+             "council_pv_gbp": rec_df["council_pv_gbp"].sum(), "difference_gbp": rec_df["difference_gbp"].sum(),
+             "reason": ""}
+    rec_df = pd.concat([rec_df, pd.DataFrame([total])], ignore_index=True)
+    return lines_df, econ_df, rec_df

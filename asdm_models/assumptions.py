@@ -1,0 +1,1058 @@
+"""Load and validate an appraisal's assumptions into typed objects.
+
+An appraisal is a folder::
+
+    data/<appraisal>/
+        appraisal.yaml          settings, economy, current service, gates, success factors
+        options/<option>.yaml   one file per option: drivers (OBC), fbc changes, items, risks, uncertainty, scores
+        scenarios/<name>.yaml   optional named sets of changes (pessimistic, optimistic, saved what-ifs)
+
+:func:`load_appraisal` reads every file, validates everything it can and
+raises :class:`~asdm_models.errors.DataErrors` listing *every* problem (file,
+line, field, what was wrong, what is valid). Nothing is coerced silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+
+from .distributions import Distribution, nearest_psd_check, parse_distribution
+from .drivers import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, suggest
+from .errors import DataError, DataErrors, relative_name
+from .reference import Reference, load_reference
+from .units import fy_label, parse_fy_label, parse_number, parse_rate
+from .yamlio import YamlDoc, format_path, read_yaml
+
+__all__ = [
+    "OPTION_MODELS",
+    "Assumption",
+    "OneOffCost",
+    "CapitalItem",
+    "Risk",
+    "Option",
+    "Scenario",
+    "StageSettings",
+    "GateTest",
+    "SuccessFactor",
+    "Appraisal",
+    "load_appraisal",
+    "parse_driver_value",
+    "STAGES",
+]
+
+STAGES = ("obc", "fbc")
+
+# What each option model means for the cash flows: who delivers after go-live.
+#   in_house: the council; public_partner: another public body (no margin, no tax);
+#   entity: a new body the council sets up (viability reported); contractor: a private firm.
+OPTION_MODELS: dict[str, dict] = {
+    "no_change": {"delivery": "in_house", "label": "No change (current service)"},
+    "in_house_redesign": {"delivery": "in_house", "label": "In-house redesign"},
+    "public_integration": {"delivery": "public_partner", "label": "Integration with another public body"},
+    "shared_service": {"delivery": "public_partner", "label": "Shared service with another council"},
+    "trading_company": {"delivery": "entity", "label": "Council-owned trading company (Teckal)"},
+    "social_enterprise": {"delivery": "entity", "label": "Social enterprise / charitable trust / mutual"},
+    "joint_venture": {"delivery": "entity", "label": "Joint venture"},
+    "outsourcing": {"delivery": "contractor", "label": "Outsourcing to a private contractor"},
+}
+CONFIDENCE = ("high", "medium", "low")
+GATE_METRICS = {
+    "npsv_vs_no_change_gbp": "NPSV vs no change (risk- and optimism-bias-adjusted)",
+    "council_npv_vs_no_change_gbp": "Council NPV vs no change",
+    "p10_npsv_vs_no_change_gbp": "P10 of NPSV vs no change (Monte Carlo)",
+    "p50_npsv_vs_no_change_gbp": "P50 of NPSV vs no change (Monte Carlo)",
+    "prob_beats_no_change": "Probability of beating no change (Monte Carlo)",
+    "entity_lowest_cash_gbp": "New entity's lowest cash balance with the planned funding",
+    "shortfall_vs_savings_target_gbp": "Largest shortfall of the annual saving against the savings target (nominal)",
+    "weighted_score": "Weighted score against the critical success factors",
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Typed objects (what the rest of the package uses)
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One driver value with its provenance, for the assumption register."""
+
+    value: float
+    source: str | None = None
+    confidence: str | None = None
+    file: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class OneOffCost:
+    id: str
+    description: str
+    year: int
+    amount_gbp: float
+    optimism_bias_category: str | None
+    borne_by: str
+    source: str | None
+    confidence: str | None
+
+
+@dataclass(frozen=True)
+class CapitalItem:
+    id: str
+    description: str
+    year: int
+    amount_gbp: float
+    optimism_bias_category: str | None
+    asset_life_years: float
+    repeat_every_years: int | None
+    borne_by: str
+    source: str | None
+    confidence: str | None
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    description: str
+    probability: float
+    impact_low_gbp: float
+    impact_most_likely_gbp: float
+    impact_high_gbp: float
+    from_year: int
+    to_year: int
+    borne_by: str
+    owner: str | None
+    mitigation: str | None
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    name: str
+    model: str
+    description: str
+    exit_strategy: str
+    drivers: dict  # name -> Assumption, the OBC values stated by the option
+    one_off_costs: tuple
+    capital: tuple
+    risks: tuple
+    uncertain: dict  # path -> Distribution (OBC)
+    scores: dict  # csf id -> int
+    fbc_changes: dict  # path -> Assumption
+    fbc_uncertain: dict  # path -> Distribution, replacing the OBC one
+    fbc_note: str
+    file: str
+
+    @property
+    def delivery(self) -> str:
+        return OPTION_MODELS[self.model]["delivery"]
+
+    @property
+    def is_new_entity(self) -> bool:
+        return self.delivery == "entity"
+
+    @property
+    def has_provider(self) -> bool:
+        return self.delivery != "in_house"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Named changes: ``changes['all']`` apply to every option (economy, current service), others by option id."""
+
+    id: str
+    name: str
+    description: str
+    author: str | None
+    note: str | None
+    created: str | None
+    changes: dict  # "all" | option id -> {path: value}
+    file: str
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    label: str
+    optimism_bias_mitigation: float
+    benefits_shortfall: float
+    optimism_bias_override: dict  # category -> rate, replacing the formula
+
+
+@dataclass(frozen=True)
+class GateTest:
+    metric: str
+    min: float | None
+    max: float | None
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class SuccessFactor:
+    id: str
+    name: str
+    description: str
+    weight: float
+    min_score: int
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    id: str
+    title: str
+    council: str
+    illustrative: bool
+    service: str
+    description: str
+    price_base: str
+    first_year: int  # calendar year in which year 0 starts
+    period_years: int
+    discount_schedule: str
+    discount_flat_rate: float | None
+    economy: dict  # name -> Assumption
+    current_service: dict  # name -> Assumption
+    savings_target_gbp: float
+    savings_target_from: int  # year index
+    strategic_objectives: tuple
+    scope: tuple
+    risk_appetite_statement: str
+    min_prob_beats_no_change: float
+    success_factors: tuple
+    stages: dict  # stage -> StageSettings
+    gates: dict  # stage -> tuple[GateTest]
+    uncertain: dict  # path ("pay_inflation" or "current_service.x") -> Distribution
+    correlations: tuple  # ((path_a, path_b), rank_rho)
+    options: dict  # id -> Option, no_change first
+    scenarios: dict  # id -> Scenario
+    reference: Reference
+    data_dir: Path
+    input_files: tuple  # every file read, for the manifest
+
+    @property
+    def years(self) -> list[str]:
+        """Financial-year labels of the appraisal period."""
+        return [fy_label(self.first_year + t) for t in range(self.period_years)]
+
+    @property
+    def no_change(self) -> Option:
+        return next(o for o in self.options.values() if o.model == "no_change")
+
+    def option(self, option: "str | Option") -> Option:
+        if isinstance(option, Option):
+            return option
+        if option not in self.options:
+            from .errors import ScenarioError
+
+            raise ScenarioError(f"unknown option {option!r}{suggest(str(option), self.options)}; "
+                                f"the options of {self.id} are: {', '.join(self.options)}")
+        return self.options[option]
+
+
+# ----------------------------------------------------------------------------------------------
+# Raw file models (pydantic: structure, types, unknown and missing fields)
+# ----------------------------------------------------------------------------------------------
+
+
+def _rate(v: Any) -> float:
+    return parse_rate(v)
+
+
+def _year(v: Any, info: ValidationInfo) -> int:
+    first = (info.context or {}).get("first_year")
+    return parse_fy_label(v, first_year=first)
+
+
+def _fy(v: Any) -> int:
+    return parse_fy_label(v)
+
+
+Rate = Annotated[float, BeforeValidator(_rate)]
+Year = Annotated[int, BeforeValidator(_year)]
+FyLabel = Annotated[int, BeforeValidator(_fy)]
+
+
+class _Raw(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class _Discounting(_Raw):
+    schedule: str = "green_book"
+    flat_rate: Rate | None = None
+
+
+class _SavingsTarget(_Raw):
+    annual_gbp: float
+    from_year: Year
+    note: str = ""
+
+
+class _RiskAppetite(_Raw):
+    statement: str
+    min_prob_beats_no_change: Rate
+
+
+class _CSF(_Raw):
+    id: str
+    name: str
+    description: str = ""
+    weight: Rate
+    min_score: int = 2
+
+
+class _Stage(_Raw):
+    label: str = ""
+    optimism_bias_mitigation: Rate
+    benefits_shortfall: Rate = 0.0
+    optimism_bias_override: dict[str, Rate] = {}
+
+
+class _Stages(_Raw):
+    obc: _Stage
+    fbc: _Stage
+
+
+class _Gate(_Raw):
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+    description: str = ""
+
+
+class _Gates(_Raw):
+    obc: list[_Gate]
+    fbc: list[_Gate]
+
+
+class _Correlation(_Raw):
+    drivers: list[str]
+    rank_correlation: float
+
+
+class _AppraisalFile(_Raw):
+    appraisal: str
+    title: str
+    council: str
+    illustrative: bool = False
+    service: str
+    description: str = ""
+    price_base: FyLabel
+    first_year: FyLabel
+    period_years: int
+    discounting: _Discounting = _Discounting()
+    economy: dict[str, Any]
+    current_service: dict[str, Any]
+    savings_target: _SavingsTarget
+    strategic_objectives: list[str]
+    scope: list[str] = []
+    risk_appetite: _RiskAppetite
+    critical_success_factors: list[_CSF]
+    stages: _Stages
+    gates: _Gates
+    uncertain: dict[str, Any] = {}
+    correlations: list[_Correlation] = []
+
+
+class _OneOff(_Raw):
+    id: str
+    description: str
+    year: Year
+    amount_gbp: float
+    optimism_bias_category: str | None = None
+    borne_by: Literal["council", "provider"] = "council"
+    source: str | None = None
+    confidence: Literal["high", "medium", "low"] | None = None
+
+
+class _Capital(_Raw):
+    id: str
+    description: str
+    year: Year
+    amount_gbp: float
+    optimism_bias_category: str | None = None
+    asset_life_years: float
+    repeat_every_years: int | None = None
+    borne_by: Literal["council", "provider"] = "council"
+    source: str | None = None
+    confidence: Literal["high", "medium", "low"] | None = None
+
+
+class _Risk(_Raw):
+    id: str
+    description: str
+    probability: Rate
+    impact_low_gbp: float
+    impact_most_likely_gbp: float
+    impact_high_gbp: float
+    from_year: Year
+    to_year: Year | None = None
+    borne_by: Literal["council", "provider"] = "council"
+    owner: str | None = None
+    mitigation: str | None = None
+
+
+class _Fbc(_Raw):
+    changes: dict[str, Any] = {}
+    uncertain: dict[str, Any] = {}
+    note: str = ""
+
+
+class _OptionFile(_Raw):
+    id: str
+    name: str
+    model: str
+    description: str
+    exit_strategy: str = ""
+    drivers: dict[str, Any] = {}
+    one_off_costs: list[_OneOff] = []
+    capital: list[_Capital] = []
+    risks: list[_Risk] = []
+    uncertain: dict[str, Any] = {}
+    scores: dict[str, int] = {}
+    fbc: _Fbc = _Fbc()
+
+
+class _ScenarioFile(_Raw):
+    name: str
+    description: str = ""
+    author: str | None = None
+    note: str | None = None
+    created: str | None = None
+    changes: dict[str, dict[str, Any]]
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def _pydantic_errors(doc: YamlDoc, err: ValidationError, model: type[BaseModel], prefix: tuple = ()) -> list[DataError]:
+    out = []
+    for e in err.errors():
+        loc = prefix + tuple(e["loc"])
+        kind = e["type"]
+        value = e.get("input")
+        if kind == "missing":
+            msg = "required field is missing"
+        elif kind == "extra_forbidden":
+            allowed = _fields_at(model, tuple(e["loc"])[:-1])
+            msg = f"unknown field{suggest(str(loc[-1]), allowed)}"
+            if allowed:
+                msg += f"; valid fields here: {', '.join(sorted(allowed))}"
+        elif kind == "finite_number":
+            msg = f"{value!r} is not allowed: values must be finite numbers (no NaN or infinity)"
+        elif kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+            want = "a whole number" if kind.startswith("int") else "a number"
+            msg = f"expected {want}, got {value!r}"
+        elif kind == "value_error":
+            msg = e["msg"].removeprefix("Value error, ")
+        elif kind in ("string_type",):
+            msg = f"expected text, got {value!r}"
+        elif kind in ("bool_type",):
+            msg = f"expected true or false, got {value!r}"
+        elif kind in ("list_type",):
+            msg = f"expected a list, got {type(value).__name__}"
+        elif kind in ("dict_type", "model_type", "model_attributes_type"):
+            msg = f"expected a mapping of fields, got {value!r}"
+        elif kind == "literal_error":
+            msg = f"{value!r} is not valid; expected {e['ctx']['expected']}"
+        else:
+            msg = e["msg"]
+        out.append(DataError(doc.file, format_path(loc, doc.data), msg, doc.line(loc), value))
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> set[str]:
+    """Field names of the (nested) pydantic model at ``loc``, for 'did you mean' suggestions."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return set()
+        f = current.model_fields.get(part)
+        if f is None:
+            return set()
+        current = _inner_model(f.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return set(current.model_fields)
+    return set()
+
+
+def _inner_model(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for a in args or ():
+        m = _inner_model(a)
+        if m is not None:
+            return m
+    return None
+
+
+def parse_driver_value(name: str, raw: Any, unit: str, first_year: int, period: int,
+                       minimum: float | None = None, maximum: float | None = None) -> float:
+    """A driver's value in model units from what the data says (a number, "3.5%" or "2027-28").
+
+    Raises ``ValueError`` with a message for the user.
+    """
+    if unit == "rate":
+        x = parse_rate(raw)
+    elif unit == "year":
+        x = float(parse_fy_label(raw, first_year=first_year))
+        if not 0 <= x <= period - 1:
+            last = fy_label(first_year + period - 1)
+            raise ValueError(f"{_show(raw)} is outside the appraisal period {fy_label(first_year)} to {last} "
+                             f"(year index 0 to {period - 1})")
+    else:
+        if isinstance(raw, str) and raw.strip().endswith("%"):
+            raise ValueError(f"{raw!r} is a percentage, but {name} is in {_unit_words(unit)}")
+        x = parse_number(raw)
+    if minimum is not None and x < minimum:
+        raise ValueError(f"{_show(raw)} is below the smallest valid value {_fmt(minimum, unit)}")
+    if maximum is not None and x > maximum:
+        raise ValueError(f"{_show(raw)} is above the largest valid value {_fmt(maximum, unit)}")
+    return x
+
+
+def _show(raw: Any) -> str:
+    return repr(raw) if isinstance(raw, str) else f"{raw:g}" if isinstance(raw, float) else str(raw)
+
+
+def _fmt(x: float, unit: str) -> str:
+    return f"{x * 100:g}%" if unit == "rate" else f"{x:g}"
+
+
+def _unit_words(unit: str) -> str:
+    return {"gbp": "pounds (GBP)", "count": "a count", "years": "years", "year": "a financial year"}.get(unit, unit)
+
+
+class _Collector:
+    """Accumulates DataErrors across files."""
+
+    def __init__(self) -> None:
+        self.errors: list[DataError] = []
+
+    def add(self, e: DataError | list[DataError]) -> None:
+        self.errors.extend(e if isinstance(e, list) else [e])
+
+
+def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, first_year: int, period: int,
+                    col: _Collector, what: str) -> dict[str, Assumption]:
+    """Validate a ``name: value`` or ``name: {value, source, confidence}`` mapping of drivers."""
+    out: dict[str, Assumption] = {}
+    for name, raw in mapping.items():
+        p = path + (name,)
+        if name not in allowed:
+            if name in DRIVERS:
+                col.add(doc.error(p, f"{name} cannot be set in {what}"
+                                     + (": economy drivers are shared by every option; set them in appraisal.yaml economy"
+                                        if name in ECONOMY_DRIVERS else "")))
+            else:
+                col.add(doc.error(p, f"unknown driver{suggest(str(name), allowed)}; see the driver table in README.md"))
+            continue
+        d = allowed[name]
+        source = confidence = None
+        value = raw
+        if isinstance(raw, dict):
+            extra = set(raw) - {"value", "source", "confidence", "note"}
+            for k in extra:
+                col.add(doc.error(p + (k,), f"unknown field{suggest(str(k), ['value', 'source', 'confidence', 'note'])}; "
+                                            "a driver takes value, source, confidence, note"))
+            if "value" not in raw:
+                col.add(doc.error(p, "missing value"))
+                continue
+            value = raw["value"]
+            source = raw.get("source")
+            confidence = raw.get("confidence")
+            if confidence is not None and confidence not in CONFIDENCE:
+                col.add(doc.error(p + ("confidence",), f"{confidence!r} is not valid; expected one of high, medium, low"))
+            if source is not None and not isinstance(source, str):
+                col.add(doc.error(p + ("source",), f"expected text, got {source!r}"))
+            p = p + ("value",)
+        try:
+            x = parse_driver_value(name, value, d.unit, first_year, period, d.minimum, d.maximum)
+        except ValueError as e:
+            col.add(doc.error(p, str(e), value))
+            continue
+        out[name] = Assumption(x, source, confidence, doc.file, format_path(p, doc.data))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Loader
+# ----------------------------------------------------------------------------------------------
+
+
+def load_appraisal(path: str | Path) -> Appraisal:
+    """Load, validate and return the appraisal in folder ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The appraisal folder (holding ``appraisal.yaml`` and ``options/``).
+
+    Returns
+    -------
+    Appraisal
+
+    Raises
+    ------
+    DataErrors
+        Listing every problem found, each naming file, line, field, what was wrong and what is valid.
+
+    Examples
+    --------
+    >>> from asdm_models import load_appraisal
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_depot")
+    >>> a.period_years, list(a.options)[0]
+    (40, 'no_change')
+    """
+    root = Path(path)
+    col = _Collector()
+    name_of = lambda p: relative_name(p, root)  # noqa: E731
+    if not root.is_dir():
+        raise DataErrors([DataError(str(path), "", "appraisal folder not found (it should hold appraisal.yaml and options/)")])
+    files: list[Path] = []
+    app_path = root / "appraisal.yaml"
+    doc, errs = read_yaml(app_path, name_of(app_path))
+    col.add(errs)
+    if doc is None:
+        raise DataErrors(col.errors)
+    files.append(app_path)
+    if not isinstance(doc.data, dict):
+        raise DataErrors(col.errors + [doc.error((), "expected a mapping of appraisal settings at the top level")])
+    # first_year is needed to read every other year: parse it before the rest.
+    first_year = period = None
+    try:
+        first_year = parse_fy_label(doc.data.get("first_year"))
+    except ValueError:
+        pass
+    p_raw = doc.data.get("period_years")
+    if isinstance(p_raw, int) and not isinstance(p_raw, bool):
+        period = p_raw
+    ctx = {"first_year": first_year if first_year is not None else 0}
+    try:
+        raw = _AppraisalFile.model_validate(doc.data, context=ctx)
+    except ValidationError as e:
+        col.add(_pydantic_errors(doc, e, _AppraisalFile))
+        raw = None
+    if raw is None or first_year is None or period is None:
+        # Still look at the option files so the user sees their problems too.
+        if first_year is not None and period is not None and period > 0:
+            _load_options(root, first_year, period, col, files, name_of)
+        raise DataErrors(col.errors)
+    if not 1 <= period <= 300:
+        col.add(doc.error(("period_years",), f"{period} is not a valid appraisal period; use 1 to 300 years"))
+        raise DataErrors(col.errors)
+
+    reference, ref_errors, ref_files = load_reference(root)
+    col.add(ref_errors)
+    files.extend(ref_files)
+
+    # Discounting
+    schedules = reference.discount_schedules if reference else {}
+    if raw.discounting.schedule == "flat":
+        if raw.discounting.flat_rate is None:
+            col.add(doc.error(("discounting", "flat_rate"), "required when schedule is flat (e.g. 3.5%)"))
+    elif reference and raw.discounting.schedule not in schedules:
+        col.add(doc.error(("discounting", "schedule"),
+                          f"unknown schedule {raw.discounting.schedule!r}{suggest(raw.discounting.schedule, schedules)}; "
+                          f"choose one of {', '.join(list(schedules) + ['flat'])}"))
+
+    economy_allowed = {n: DRIVERS[n] for n in ECONOMY_DRIVERS}
+    economy = _driver_entries(doc, ("economy",), raw.economy, economy_allowed, first_year, period, col, "economy")
+    for n in ECONOMY_DRIVERS:
+        if n not in raw.economy:
+            col.add(doc.error(("economy",), f"missing driver {n} ({DRIVERS[n].label})"))
+    service_allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
+    current = _driver_entries(doc, ("current_service",), raw.current_service, service_allowed, first_year, period,
+                              col, "current_service")
+    for n, d in service_allowed.items():
+        if d.default is None and n not in raw.current_service:
+            col.add(doc.error(("current_service",), f"missing driver {n} ({d.label}): the current service must state it"))
+
+    if not 0 <= raw.savings_target.from_year <= period - 1:
+        col.add(doc.error(("savings_target", "from_year"), "outside the appraisal period"))
+    if not 0 <= raw.risk_appetite.min_prob_beats_no_change <= 1:
+        col.add(doc.error(("risk_appetite", "min_prob_beats_no_change"), "a probability must be between 0 and 1"))
+
+    csfs = tuple(SuccessFactor(c.id, c.name, c.description, c.weight, c.min_score) for c in raw.critical_success_factors)
+    seen_csf = set()
+    for i, c in enumerate(csfs):
+        if c.id in seen_csf:
+            col.add(doc.error(("critical_success_factors", i, "id"), f"duplicate success factor id {c.id!r}"))
+        seen_csf.add(c.id)
+        if not 0 <= c.weight <= 1:
+            col.add(doc.error(("critical_success_factors", i, "weight"), "a weight must be between 0 and 1"))
+        if not 0 <= c.min_score <= 5:
+            col.add(doc.error(("critical_success_factors", i, "min_score"), "scores run from 0 to 5"))
+    total_w = sum(c.weight for c in csfs)
+    if csfs and abs(total_w - 1.0) > 1e-6:
+        col.add(doc.error(("critical_success_factors",), f"weights add up to {total_w:.4g}; they must add up to 1 (100%)"))
+
+    ob_cats = reference.optimism_bias if reference else {}
+    stages = {}
+    for s in STAGES:
+        st = getattr(raw.stages, s)
+        if not 0 <= st.optimism_bias_mitigation <= 1:
+            col.add(doc.error(("stages", s, "optimism_bias_mitigation"), "must be between 0% and 100%"))
+        if not 0 <= st.benefits_shortfall <= 1:
+            col.add(doc.error(("stages", s, "benefits_shortfall"), "must be between 0% and 100%"))
+        for cat in st.optimism_bias_override:
+            if reference and cat not in ob_cats:
+                col.add(doc.error(("stages", s, "optimism_bias_override", cat),
+                                  f"unknown optimism bias category{suggest(cat, ob_cats)}; valid: {', '.join(ob_cats)}"))
+        stages[s] = StageSettings(st.label or s.upper(), st.optimism_bias_mitigation, st.benefits_shortfall,
+                                  dict(st.optimism_bias_override))
+    gates = {}
+    for s in STAGES:
+        tests = []
+        for i, g in enumerate(getattr(raw.gates, s)):
+            if g.metric not in GATE_METRICS:
+                col.add(doc.error(("gates", s, i, "metric"), f"unknown metric {g.metric!r}{suggest(g.metric, GATE_METRICS)}; "
+                                                              f"valid: {', '.join(GATE_METRICS)}"))
+            if g.min is None and g.max is None:
+                col.add(doc.error(("gates", s, i), "a gate test needs min or max"))
+            tests.append(GateTest(g.metric, g.min, g.max, g.required, g.description or GATE_METRICS.get(g.metric, "")))
+        gates[s] = tuple(tests)
+
+    # Appraisal-level uncertainty: economy drivers and current-service drivers.
+    uncertain = {}
+    for key_raw, spec in raw.uncertain.items():
+        p = ("uncertain", key_raw)
+        key = key_raw.removeprefix("current_service.")
+        base = economy.get(key) or current.get(key)
+        if key not in DRIVERS:
+            col.add(doc.error(p, f"unknown driver{suggest(key, DRIVERS)}"))
+            continue
+        if base is None:
+            col.add(doc.error(p, f"{key} is not stated in economy or current_service, so it has no base value"))
+            continue
+        dist = _distribution(doc, p, spec, DRIVERS[key].unit, base.value, col, first_year, period)
+        if dist is not None:
+            uncertain[key if key in ECONOMY_DRIVERS else f"current_service.{key}"] = dist
+    correlations = []
+    for i, c in enumerate(raw.correlations):
+        p = ("correlations", i)
+        if len(c.drivers) != 2:
+            col.add(doc.error(p + ("drivers",), f"name exactly two drivers, got {len(c.drivers)}"))
+            continue
+        if not -1 <= c.rank_correlation <= 1:
+            col.add(doc.error(p + ("rank_correlation",), f"{c.rank_correlation:g} is not a correlation; use -1 to 1"))
+            continue
+        correlations.append((tuple(c.drivers), c.rank_correlation))
+
+    options = _load_options(root, first_year, period, col, files, name_of, current=current,
+                            csfs=csfs, ob_cats=ob_cats)
+    for (a, b), _rho in correlations:
+        for d in (a, b):
+            known = d in uncertain or f"current_service.{d}" in uncertain or any(
+                d in o.uncertain or d in o.fbc_uncertain for o in options.values())
+            if not known:
+                col.add(doc.error(("correlations",), f"{d!r} in a correlation is not an uncertain driver of this appraisal"))
+    _check_correlation_matrix(doc, correlations, col)
+
+    scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of)
+
+    if col.errors:
+        raise DataErrors(col.errors)
+    return Appraisal(
+        id=raw.appraisal, title=raw.title, council=raw.council, illustrative=raw.illustrative, service=raw.service,
+        description=raw.description, price_base=fy_label(raw.price_base), first_year=first_year, period_years=period,
+        discount_schedule=raw.discounting.schedule, discount_flat_rate=raw.discounting.flat_rate,
+        economy=economy, current_service=current, savings_target_gbp=raw.savings_target.annual_gbp,
+        savings_target_from=raw.savings_target.from_year, strategic_objectives=tuple(raw.strategic_objectives),
+        scope=tuple(raw.scope), risk_appetite_statement=raw.risk_appetite.statement,
+        min_prob_beats_no_change=raw.risk_appetite.min_prob_beats_no_change, success_factors=csfs, stages=stages,
+        gates=gates, uncertain=uncertain, correlations=tuple(correlations), options=options, scenarios=scenarios,
+        reference=reference, data_dir=root.resolve(), input_files=tuple(sorted({f.resolve() for f in files})),
+    )
+
+
+def _distribution(doc, p, spec, unit, base, col, first_year, period) -> Distribution | None:
+    if unit == "year":
+        col.add(doc.error(p, "timing drivers (years) cannot have a distribution; use a scenario to move them"))
+        return None
+    dist, problems = parse_distribution(spec, unit, base)
+    for f, msg in problems:
+        col.add(doc.error(p + ((f,) if f else ()), msg))
+    if dist is not None and not dist.low - 1e-12 <= base <= dist.high + 1e-12 and dist.name in ("triangular", "pert", "uniform"):
+        col.add(doc.error(p, f"the base value {base:g} lies outside the distribution's range "
+                             f"{dist.low:g} to {dist.high:g}"))
+    return dist
+
+
+def _check_correlation_matrix(doc, correlations, col) -> None:
+    names = sorted({d for (pair, _r) in correlations for d in pair})
+    if len(names) < 2:
+        return
+    idx = {n: i for i, n in enumerate(names)}
+    m = np.eye(len(names))
+    for (a, b), r in correlations:
+        m[idx[a], idx[b]] = m[idx[b], idx[a]] = r
+    lam = nearest_psd_check(m)
+    if lam < -1e-10:
+        col.add(doc.error(("correlations",), f"the rank correlations between {', '.join(names)} are inconsistent "
+                                             f"(the matrix is not positive semi-definite: smallest eigenvalue {lam:.3g}); "
+                                             "weaken some of them"))
+
+
+def _option_paths(opt_drivers: dict, one_offs, capital, risks) -> dict[str, tuple[str, Any]]:
+    """Every addressable path of an option -> (unit, driver-like) for FBC changes, uncertainty and scenarios."""
+    paths = {n: DRIVERS[n] for n in opt_drivers}
+    for lst, items in (("one_off_costs", one_offs), ("capital", capital), ("risks", risks)):
+        for it in items:
+            for f, d in ITEM_FIELDS[lst].items():
+                paths[f"{lst}.{it.id}.{f}"] = d
+    return paths
+
+
+def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None) -> dict:
+    opt_dir = root / "options"
+    if not opt_dir.is_dir():
+        col.add(DataError(name_of(opt_dir), "", "folder not found: each option needs a file options/<id>.yaml"))
+        return {}
+    ctx = {"first_year": first_year}
+    options: dict[str, Option] = {}
+    id_files: dict[str, str] = {}
+    paths = sorted(opt_dir.glob("*.yaml")) + sorted(opt_dir.glob("*.yml"))
+    if not paths:
+        col.add(DataError(name_of(opt_dir), "", "no option files (options/<id>.yaml) found"))
+    for fp in paths:
+        doc, errs = read_yaml(fp, name_of(fp))
+        col.add(errs)
+        if doc is None:
+            continue
+        files.append(fp)
+        if not isinstance(doc.data, dict):
+            col.add(doc.error((), "expected a mapping of option fields at the top level"))
+            continue
+        try:
+            raw = _OptionFile.model_validate(doc.data, context=ctx)
+        except ValidationError as e:
+            col.add(_pydantic_errors(doc, e, _OptionFile))
+            continue
+        if raw.id in id_files:
+            col.add(doc.error(("id",), f"duplicate option id {raw.id!r}: also used by {id_files[raw.id]}; option ids must be unique"))
+            continue
+        id_files[raw.id] = doc.file
+        if raw.model not in OPTION_MODELS:
+            col.add(doc.error(("model",), f"unknown option model {raw.model!r}{suggest(raw.model, OPTION_MODELS)}; "
+                                          f"valid: {', '.join(OPTION_MODELS)}"))
+            continue
+        allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
+        drivers = _driver_entries(doc, ("drivers",), raw.drivers, allowed, first_year, period, col, "an option")
+        one_offs, capital, risks = [], [], []
+        seen: dict[str, set] = {"one_off_costs": set(), "capital": set(), "risks": set()}
+        for i, it in enumerate(raw.one_off_costs):
+            _item_checks(doc, ("one_off_costs", i), it, seen["one_off_costs"], period, col, ob_cats)
+            one_offs.append(OneOffCost(it.id, it.description, it.year, it.amount_gbp, it.optimism_bias_category,
+                                       it.borne_by, it.source, it.confidence))
+        for i, it in enumerate(raw.capital):
+            _item_checks(doc, ("capital", i), it, seen["capital"], period, col, ob_cats)
+            if it.asset_life_years <= 0:
+                col.add(doc.error(("capital", i, "asset_life_years"), f"{it.asset_life_years:g} is not a valid asset life; it must be more than 0"))
+            if it.repeat_every_years is not None and it.repeat_every_years < 1:
+                col.add(doc.error(("capital", i, "repeat_every_years"), "must be 1 or more (or left out)"))
+            capital.append(CapitalItem(it.id, it.description, it.year, it.amount_gbp, it.optimism_bias_category,
+                                       it.asset_life_years, it.repeat_every_years, it.borne_by, it.source, it.confidence))
+        for i, r in enumerate(raw.risks):
+            p = ("risks", i)
+            if r.id in seen["risks"]:
+                col.add(doc.error(p + ("id",), f"duplicate risk id {r.id!r}"))
+            seen["risks"].add(r.id)
+            if not 0 <= r.probability <= 1:
+                col.add(doc.error(p + ("probability",), f"{r.probability:g} is not a probability; it must be between 0 and 1 (0% to 100%)"))
+            for f in ("impact_low_gbp", "impact_most_likely_gbp", "impact_high_gbp"):
+                if getattr(r, f) < 0:
+                    col.add(doc.error(p + (f,), "impacts are costs stated as positive amounts"))
+            if not r.impact_low_gbp <= r.impact_most_likely_gbp <= r.impact_high_gbp:
+                col.add(doc.error(p, f"impacts out of order: need low <= most likely <= high, got {r.impact_low_gbp:,.0f}, "
+                                     f"{r.impact_most_likely_gbp:,.0f}, {r.impact_high_gbp:,.0f}"))
+            to_year = r.to_year if r.to_year is not None else r.from_year
+            for f, y in (("from_year", r.from_year), ("to_year", to_year)):
+                if not 0 <= y <= period - 1:
+                    col.add(doc.error(p + (f,), f"year {fy_label(first_year + y)} is outside the appraisal period "
+                                                f"{fy_label(first_year)} to {fy_label(first_year + period - 1)}"))
+            if to_year < r.from_year:
+                col.add(doc.error(p + ("to_year",), "to_year is before from_year"))
+            risks.append(Risk(r.id, r.description, r.probability, r.impact_low_gbp, r.impact_most_likely_gbp,
+                              r.impact_high_gbp, r.from_year, to_year, r.borne_by, r.owner, r.mitigation))
+        paths = _option_paths(drivers, one_offs, capital, risks)
+        item_values = _item_values(one_offs, capital, risks)
+        uncertain = {}
+        for key, spec in raw.uncertain.items():
+            p = ("uncertain", key)
+            if key not in paths:
+                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                continue
+            base = drivers[key].value if key in drivers else item_values[key]
+            d = _distribution(doc, p, spec, paths[key].unit, base, col, first_year, period)
+            if d is not None:
+                uncertain[key] = d
+        fbc_changes = {}
+        for key, v in raw.fbc.changes.items():
+            p = ("fbc", "changes", key)
+            if key not in paths:
+                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
+                                  + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
+                continue
+            d = paths[key]
+            val, src, conf = (v.get("value"), v.get("source"), v.get("confidence")) if isinstance(v, dict) else (v, None, None)
+            try:
+                x = parse_driver_value(key, val, d.unit, first_year, period, d.minimum, d.maximum)
+            except ValueError as e:
+                col.add(doc.error(p, str(e), val))
+                continue
+            fbc_changes[key] = Assumption(x, src, conf, doc.file, format_path(p, doc.data))
+        fbc_uncertain = {}
+        for key, spec in raw.fbc.uncertain.items():
+            p = ("fbc", "uncertain", key)
+            if key not in paths:
+                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                continue
+            base = fbc_changes[key].value if key in fbc_changes else (
+                drivers[key].value if key in drivers else item_values[key])
+            d = _distribution(doc, p, spec, paths[key].unit, base, col, first_year, period)
+            if d is not None:
+                fbc_uncertain[key] = d
+        csf_ids = [c.id for c in csfs]
+        for k, v in raw.scores.items():
+            if csf_ids and k not in csf_ids:
+                col.add(doc.error(("scores", k), f"unknown success factor{suggest(k, csf_ids)}; valid: {', '.join(csf_ids)}"))
+            elif not 0 <= v <= 5:
+                col.add(doc.error(("scores", k), f"score {v} is out of range; scores run from 0 to 5"))
+        for c in csf_ids:
+            if c not in raw.scores:
+                col.add(doc.error(("scores",), f"missing score for success factor {c!r}"))
+        options[raw.id] = Option(raw.id, raw.name, raw.model, raw.description, raw.exit_strategy, drivers,
+                                 tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
+                                 fbc_changes, fbc_uncertain, raw.fbc.note, doc.file)
+    n_nc = [o for o in options.values() if o.model == "no_change"]
+    if options and len(n_nc) == 0:
+        col.add(DataError(name_of(opt_dir), "model", "no option has model no_change; every appraisal needs exactly one "
+                                                     "no_change option, the baseline each option is compared with"))
+    elif len(n_nc) > 1:
+        col.add(DataError(name_of(opt_dir), "model", "more than one option has model no_change ("
+                          + ", ".join(f"{o.id} in {o.file}" for o in n_nc) + "); there must be exactly one"))
+    order = list(OPTION_MODELS)
+    return dict(sorted(options.items(), key=lambda kv: (order.index(kv[1].model), kv[0])))
+
+
+def _unknown_path_msg(key: str, paths: dict, what: str) -> str:
+    return f"{key!r} is not an {what}{suggest(key, paths)}"
+
+
+def _item_checks(doc, p, it, seen: set, period, col, ob_cats) -> None:
+    if it.id in seen:
+        col.add(doc.error(p + ("id",), f"duplicate id {it.id!r}"))
+    seen.add(it.id)
+    if it.amount_gbp < 0:
+        col.add(doc.error(p + ("amount_gbp",), f"{it.amount_gbp:,.0f} is negative; state costs as positive amounts"))
+    if not 0 <= it.year <= period - 1:
+        col.add(doc.error(p + ("year",), f"year index {it.year} is outside the appraisal period (0 to {period - 1})"))
+    if it.optimism_bias_category is not None and ob_cats is not None and it.optimism_bias_category not in ob_cats:
+        col.add(doc.error(p + ("optimism_bias_category",), f"unknown category {it.optimism_bias_category!r}"
+                                                            f"{suggest(it.optimism_bias_category, ob_cats)}; "
+                                                            f"valid: {', '.join(ob_cats)}"))
+
+
+def _item_values(one_offs, capital, risks) -> dict[str, float]:
+    out = {}
+    for lst, items in (("one_off_costs", one_offs), ("capital", capital), ("risks", risks)):
+        for it in items:
+            for f in ITEM_FIELDS[lst]:
+                out[f"{lst}.{it.id}.{f}"] = float(getattr(it, f))
+    return out
+
+
+def _load_scenarios(root, first_year, period, options, col, files, name_of) -> dict:
+    sdir = root / "scenarios"
+    out: dict[str, Scenario] = {}
+    if not sdir.is_dir():
+        return out
+    for fp in sorted(sdir.glob("*.yaml")):
+        doc, errs = read_yaml(fp, name_of(fp))
+        col.add(errs)
+        if doc is None:
+            continue
+        files.append(fp)
+        try:
+            raw = _ScenarioFile.model_validate(doc.data if isinstance(doc.data, dict) else {}, context={"first_year": first_year})
+        except ValidationError as e:
+            col.add(_pydantic_errors(doc, e, _ScenarioFile))
+            continue
+        changes, problems = validate_changes(raw.changes, options, first_year, period)
+        for path, msg in problems:
+            col.add(doc.error(("changes",) + path, msg))
+        sid = fp.stem
+        if sid == "base":
+            col.add(doc.error((), "'base' is the assumptions as stated; a scenario file cannot be called base"))
+        out[sid] = Scenario(sid, raw.name, raw.description, raw.author, raw.note, raw.created, changes, doc.file)
+    return out
+
+
+def validate_changes(changes: dict, options: dict, first_year: int, period: int) -> tuple[dict, list]:
+    """Check a scenario's ``{all|option: {path: value}}`` changes; returns parsed changes and ``(path, message)`` problems."""
+    out: dict[str, dict[str, float]] = {}
+    problems = []
+    for target, mapping in changes.items():
+        if target != "all" and target not in options:
+            problems.append(((target,), f"unknown option{suggest(target, list(options) + ['all'])}; "
+                                        f"use 'all' or one of {', '.join(options)}"))
+            continue
+        if not isinstance(mapping, dict):
+            problems.append(((target,), "expected a mapping of driver: value"))
+            continue
+        parsed = {}
+        for key, raw in mapping.items():
+            try:
+                unit_d = resolve_path(key, None if target == "all" else options[target])
+            except KeyError as e:
+                problems.append(((target, key), e.args[0]))
+                continue
+            try:
+                parsed[key] = parse_driver_value(key, raw, unit_d.unit, first_year, period, unit_d.minimum, unit_d.maximum)
+            except ValueError as e:
+                problems.append(((target, key), str(e)))
+        out[target] = parsed
+    return out, problems
+
+
+def resolve_path(key: str, option: Option | None):
+    """The driver definition behind a change path; KeyError with a message when there is none.
+
+    Paths: an economy driver (``pay_inflation``), a current-service driver (``current_service.fees_income_gbp``),
+    an option driver (``staff_fte``: the option's value from go-live) or an item field
+    (``one_off_costs.legal.amount_gbp``). With ``option=None`` only the first two are allowed.
+    """
+    if key in ECONOMY_DRIVERS:
+        return DRIVERS[key]
+    if key.startswith("current_service."):
+        name = key.split(".", 1)[1]
+        if name in DRIVERS and name not in ECONOMY_DRIVERS:
+            return DRIVERS[name]
+        raise KeyError(f"{key!r} is not a current-service driver{suggest(name, DRIVERS)}")
+    if option is None:
+        raise KeyError(f"{key!r} cannot apply to all options; use an economy driver, current_service.<driver>, "
+                       "or put it under an option's id")
+    if key in DRIVERS:
+        return DRIVERS[key]
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] in ITEM_FIELDS:
+        lst, ident, f = parts
+        ids = [it.id for it in getattr(option, lst)]
+        if ident not in ids:
+            raise KeyError(f"{option.id} has no {lst} item {ident!r}{suggest(ident, ids)}")
+        if f not in ITEM_FIELDS[lst]:
+            raise KeyError(f"{lst} items have no driver field {f!r}{suggest(f, ITEM_FIELDS[lst])}")
+        return ITEM_FIELDS[lst][f]
+    allowed = list(DRIVERS) + [f"{lst}.<id>.<field>" for lst in ITEM_FIELDS]
+    raise KeyError(f"unknown driver {key!r}{suggest(key, allowed)}")
+

@@ -1,0 +1,102 @@
+"""Headline tables: the figures per option and stage, as a frame, as text, and as CSV."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .appraisal import HEADLINE_COLUMNS, appraise
+from .units import format_gbp, format_pct
+
+__all__ = ["headline_frame", "format_headline", "write_csv_atomic", "write_text_atomic"]
+
+
+def headline_frame(appraisal, options=None, stages=("obc", "fbc"), *, scenario=None, draws: int = 0,
+                   seed: int = 20261125) -> pd.DataFrame:
+    """One row per option and stage with the headline figures (and Monte Carlo percentiles if ``draws``)."""
+    rows = []
+    for stage in stages:
+        for o in options or list(appraisal.options):
+            r = appraise(appraisal, o, stage, scenario=scenario)
+            row = r.headline()
+            if draws:
+                from .montecarlo import monte_carlo
+
+                mc = monte_carlo(appraisal, o, stage, draws=draws, seed=seed, scenario=scenario)
+                row.update(mc.summary())
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    cols = HEADLINE_COLUMNS + [c for c in df.columns if c not in HEADLINE_COLUMNS]
+    return df[cols]
+
+
+_SHOW = [
+    ("option", "option", None),
+    ("stage", "stage", None),
+    ("npsv_unadjusted_gbp", "NPSV (unadj.)", "gbp"),
+    ("npsv_gbp", "NPSV", "gbp"),
+    ("npsv_vs_no_change_unadjusted_gbp", "vs no change (unadj.)", "gbp"),
+    ("npsv_vs_no_change_gbp", "NPSV vs no change", "gbp"),
+    ("council_npv_vs_no_change_gbp", "council NPV vs NC", "gbp"),
+    ("payback_year", "payback", None),
+    ("breakeven_year", "break-even", None),
+    ("peak_funding_gbp", "peak funding", "gbp"),
+    ("p10_npsv_vs_no_change_gbp", "P10 vs NC", "gbp"),
+    ("p50_npsv_vs_no_change_gbp", "P50 vs NC", "gbp"),
+    ("p90_npsv_vs_no_change_gbp", "P90 vs NC", "gbp"),
+    ("prob_beats_no_change", "P(beats NC)", "pct"),
+]
+
+
+def format_headline(df: pd.DataFrame, appraisal=None) -> str:
+    """The headline table as aligned text, money as £ with thousands separators, blanks where n/a."""
+    cols = [(c, h, k) for c, h, k in _SHOW if c in df.columns]
+    cells = [[h for _, h, _ in cols]]
+    for _, row in df.iterrows():
+        out = []
+        for c, _, kind in cols:
+            x = row[c]
+            if x is None or (isinstance(x, float) and pd.isna(x)):
+                out.append("")
+            elif kind == "gbp":
+                out.append(format_gbp(float(x), millions=False))
+            elif kind == "pct":
+                out.append(format_pct(float(x), 0))
+            else:
+                out.append(str(x))
+        cells.append(out)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cols))]
+    lines = []
+    if appraisal is not None:
+        lines.append(f"{appraisal.title} ({appraisal.council}): {appraisal.period_years}-year appraisal from "
+                     f"{appraisal.years[0]}, real terms at {appraisal.price_base} prices, discounted "
+                     f"({appraisal.discount_schedule}).")
+        if appraisal.illustrative:
+            lines.append("ILLUSTRATIVE DATA: the figures are invented for demonstration.")
+    for i, r in enumerate(cells):
+        lines.append("  ".join(v.ljust(w) if j < 2 else v.rjust(w) for j, (v, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write a file so that a reader never sees it half-written: temporary name, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
+    """CSV with full precision (repr of floats), written atomically."""
+    write_text_atomic(df.to_csv(index=False, float_format=None), path)
