@@ -8,7 +8,7 @@ __all__ = ["optimism_bias_uplift", "triangular_mean", "risk_expected_value"]
 
 
 def optimism_bias_uplift(upper: float, lower: float, mitigation: float) -> float:
-    """The uplift to apply to a cost at a stage: ``upper - mitigation * (upper - lower)``.
+    """The uplift to apply to a cost at a stage: ``lower + (1 - mitigation) * (upper - lower)``.
 
     Parameters
     ----------
@@ -32,7 +32,7 @@ def optimism_bias_uplift(upper: float, lower: float, mitigation: float) -> float
     """
     if not 0.0 <= mitigation <= 1.0:
         raise ValueError(f"mitigation must be between 0 and 1, got {mitigation}")
-    return upper - mitigation * (upper - lower)
+    return lower + (1.0 - mitigation) * (upper - lower)  # this order gives the lower bound exactly when fully mitigated
 
 
 def triangular_mean(low, most_likely, high):
@@ -40,7 +40,7 @@ def triangular_mean(low, most_likely, high):
 
     Reference: Vose (2008), *Risk Analysis*, 3rd ed., triangular distribution.
 
-    >>> triangular_mean(10.0, 20.0, 60.0)
+    >>> float(triangular_mean(10.0, 20.0, 60.0))
     30.0
     """
     return (np.asarray(low) + np.asarray(most_likely) + np.asarray(high)) / 3.0

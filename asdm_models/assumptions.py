@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
 
 from .distributions import Distribution, nearest_psd_check, parse_distribution
 from .drivers import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, suggest
@@ -271,7 +271,18 @@ def _fy(v: Any) -> int:
     return parse_fy_label(v)
 
 
+def _probability(v: Any) -> float:
+    try:
+        x = parse_rate(v)
+    except ValueError as e:
+        raise ValueError(str(e).replace("is not a valid rate", "is not a probability (0 to 1, or 0% to 100%)")) from None
+    if not 0 <= x <= 1:
+        raise ValueError(f"{v!r} is not a probability; it must be between 0 and 1 (0% to 100%)")
+    return x
+
+
 Rate = Annotated[float, BeforeValidator(_rate)]
+Probability = Annotated[float, BeforeValidator(_probability)]
 Year = Annotated[int, BeforeValidator(_year)]
 FyLabel = Annotated[int, BeforeValidator(_fy)]
 
@@ -293,7 +304,7 @@ class _SavingsTarget(_Raw):
 
 class _RiskAppetite(_Raw):
     statement: str
-    min_prob_beats_no_change: Rate
+    min_prob_beats_no_change: Probability
 
 
 class _CSF(_Raw):
@@ -385,7 +396,7 @@ class _Capital(_Raw):
 class _Risk(_Raw):
     id: str
     description: str
-    probability: Rate
+    probability: Probability
     impact_low_gbp: float
     impact_most_likely_gbp: float
     impact_high_gbp: float
@@ -437,8 +448,14 @@ def _pydantic_errors(doc: YamlDoc, err: ValidationError, model: type[BaseModel],
         loc = prefix + tuple(e["loc"])
         kind = e["type"]
         value = e.get("input")
+        if "[key]" in loc:  # a mapping key of the wrong type (e.g. a number): point at the key itself
+            loc = loc[:loc.index("[key]")]
+            loc = loc[:-1] + (str(loc[-1]),) if loc else loc
+            out.append(DataError(doc.file, format_path(loc, doc.data), f"the name {value!r} is not text; "
+                                 "names of fields and drivers are words such as staff_fte", doc.line(loc), value))
+            continue
         if kind == "missing":
-            msg = "required field is missing"
+            msg = f"required field is missing; add it (it takes {_expected_at(model, tuple(e['loc']))})"
         elif kind == "extra_forbidden":
             allowed = _fields_at(model, tuple(e["loc"])[:-1])
             msg = f"unknown field{suggest(str(loc[-1]), allowed)}"
@@ -484,6 +501,41 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> set[str]:
     return set()
 
 
+def _expected_at(model: type[BaseModel], loc: tuple) -> str:
+    """What a field at ``loc`` takes, in words, for 'required field is missing' messages."""
+    owner: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        f = owner.model_fields.get(part) if isinstance(owner, type) and issubclass(owner, BaseModel) else None
+        owner = _inner_model(f.annotation) if f is not None else None
+    f = owner.model_fields.get(loc[-1]) if isinstance(owner, type) and issubclass(owner, BaseModel) else None
+    if f is None:
+        return "see the example appraisal in data/"
+    validators = {getattr(m, "func", None) for m in f.metadata}
+    if _rate in validators:
+        return "a rate such as 0.035 or \"3.5%\""
+    if _probability in validators:
+        return "a probability such as 0.2 or \"20%\""
+    if _year in validators:
+        return "a financial year such as \"2027-28\" or a year index (0 = first year)"
+    if _fy in validators:
+        return "a financial year such as \"2027-28\""
+    ann = f.annotation
+    origin = getattr(ann, "__origin__", None)
+    if ann is str:
+        return "text"
+    if ann is int:
+        return "a whole number"
+    if ann is float:
+        return "a number"
+    if ann is bool:
+        return "true or false"
+    if origin is list:
+        return "a list"
+    return "a mapping of fields"
+
+
 def _inner_model(annotation: Any) -> Any:
     args = getattr(annotation, "__args__", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -507,8 +559,10 @@ def parse_driver_value(name: str, raw: Any, unit: str, first_year: int, period: 
         x = float(parse_fy_label(raw, first_year=first_year))
         if not 0 <= x <= period - 1:
             last = fy_label(first_year + period - 1)
+            hint = (f"; did you mean \"{fy_label(raw)}\"?" if isinstance(raw, int) and 1900 <= raw <= 2999
+                    and 0 <= raw - first_year <= period - 1 else "")
             raise ValueError(f"{_show(raw)} is outside the appraisal period {fy_label(first_year)} to {last} "
-                             f"(year index 0 to {period - 1})")
+                             f"(year index 0 to {period - 1}){hint}")
     else:
         if isinstance(raw, str) and raw.strip().endswith("%"):
             raise ValueError(f"{raw!r} is a percentage, but {name} is in {_unit_words(unit)}")
@@ -554,27 +608,13 @@ def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, fir
                                      + (": economy drivers are shared by every option; set them in appraisal.yaml economy"
                                         if name in ECONOMY_DRIVERS else "")))
             else:
-                col.add(doc.error(p, f"unknown driver{suggest(str(name), allowed)}; see the driver table in README.md"))
+                col.add(doc.error(p, f"unknown driver{suggest(str(name), allowed)}; valid drivers here: {', '.join(allowed)}"))
             continue
         d = allowed[name]
-        source = confidence = None
-        value = raw
-        if isinstance(raw, dict):
-            extra = set(raw) - {"value", "source", "confidence", "note"}
-            for k in extra:
-                col.add(doc.error(p + (k,), f"unknown field{suggest(str(k), ['value', 'source', 'confidence', 'note'])}; "
-                                            "a driver takes value, source, confidence, note"))
-            if "value" not in raw:
-                col.add(doc.error(p, "missing value"))
-                continue
-            value = raw["value"]
-            source = raw.get("source")
-            confidence = raw.get("confidence")
-            if confidence is not None and confidence not in CONFIDENCE:
-                col.add(doc.error(p + ("confidence",), f"{confidence!r} is not valid; expected one of high, medium, low"))
-            if source is not None and not isinstance(source, str):
-                col.add(doc.error(p + ("source",), f"expected text, got {source!r}"))
-            p = p + ("value",)
+        entry = _split_entry(doc, p, raw, col)
+        if entry is None:
+            continue
+        value, source, confidence, p = entry
         try:
             x = parse_driver_value(name, value, d.unit, first_year, period, d.minimum, d.maximum)
         except ValueError as e:
@@ -582,6 +622,25 @@ def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, fir
             continue
         out[name] = Assumption(x, source, confidence, doc.file, format_path(p, doc.data))
     return out
+
+
+def _split_entry(doc: YamlDoc, p: tuple, raw: Any, col: _Collector):
+    """``value`` or ``{value, source, confidence, note}`` -> (value, source, confidence, path of the value), or None."""
+    if not isinstance(raw, dict):
+        return raw, None, None, p
+    extra = [k for k in raw if k not in ("value", "source", "confidence", "note")]
+    for k in extra:
+        col.add(doc.error(p + (k,), f"unknown field{suggest(str(k), ['value', 'source', 'confidence', 'note'])}; "
+                                    "a driver takes value, source, confidence, note"))
+    confidence, source = raw.get("confidence"), raw.get("source")
+    if confidence is not None and confidence not in CONFIDENCE:
+        col.add(doc.error(p + ("confidence",), f"{confidence!r} is not valid; expected one of high, medium, low"))
+    if source is not None and not isinstance(source, str):
+        col.add(doc.error(p + ("source",), f"expected text, got {source!r}"))
+    if "value" not in raw:
+        col.add(doc.error(p, "missing value: write name: {value: ..., source: ..., confidence: ...} or name: value"))
+        return None
+    return raw["value"], source, confidence, p + ("value",)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -609,9 +668,9 @@ def load_appraisal(path: str | Path) -> Appraisal:
     Examples
     --------
     >>> from asdm_models import load_appraisal
-    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_depot")
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
     >>> a.period_years, list(a.options)[0]
-    (40, 'no_change')
+    (10, 'no_change')
     """
     root = Path(path)
     col = _Collector()
@@ -620,6 +679,9 @@ def load_appraisal(path: str | Path) -> Appraisal:
         raise DataErrors([DataError(str(path), "", "appraisal folder not found (it should hold appraisal.yaml and options/)")])
     files: list[Path] = []
     app_path = root / "appraisal.yaml"
+    if not app_path.is_file():
+        raise DataErrors([DataError(name_of(app_path), "", "file not found: an appraisal folder needs appraisal.yaml "
+                                                         "(its settings) and options/<id>.yaml (one file per option)")])
     doc, errs = read_yaml(app_path, name_of(app_path))
     col.add(errs)
     if doc is None:
@@ -637,11 +699,13 @@ def load_appraisal(path: str | Path) -> Appraisal:
     if isinstance(p_raw, int) and not isinstance(p_raw, bool):
         period = p_raw
     ctx = {"first_year": first_year if first_year is not None else 0}
+    failed: set = set()  # top-level sections that did not validate: checks that need them are skipped
     try:
         raw = _AppraisalFile.model_validate(doc.data, context=ctx)
     except ValidationError as e:
         col.add(_pydantic_errors(doc, e, _AppraisalFile))
-        raw = None
+        raw = _partial_appraisal(doc.data, e, ctx)
+        failed = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
     if raw is None or first_year is None or period is None:
         # Still look at the option files so the user sees their problems too.
         if first_year is not None and period is not None and period > 0:
@@ -657,7 +721,9 @@ def load_appraisal(path: str | Path) -> Appraisal:
 
     # Discounting
     schedules = reference.discount_schedules if reference else {}
-    if raw.discounting.schedule == "flat":
+    if "discounting" in failed:
+        pass
+    elif raw.discounting.schedule == "flat":
         if raw.discounting.flat_rate is None:
             col.add(doc.error(("discounting", "flat_rate"), "required when schedule is flat (e.g. 3.5%)"))
     elif reference and raw.discounting.schedule not in schedules:
@@ -666,44 +732,46 @@ def load_appraisal(path: str | Path) -> Appraisal:
                           f"choose one of {', '.join(list(schedules) + ['flat'])}"))
 
     economy_allowed = {n: DRIVERS[n] for n in ECONOMY_DRIVERS}
-    economy = _driver_entries(doc, ("economy",), raw.economy, economy_allowed, first_year, period, col, "economy")
-    for n in ECONOMY_DRIVERS:
+    economy = _driver_entries(doc, ("economy",), raw.economy or {}, economy_allowed, first_year, period, col, "economy")
+    for n in ECONOMY_DRIVERS if "economy" not in failed else ():
         if n not in raw.economy:
             col.add(doc.error(("economy",), f"missing driver {n} ({DRIVERS[n].label})"))
     service_allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
-    current = _driver_entries(doc, ("current_service",), raw.current_service, service_allowed, first_year, period,
+    current = _driver_entries(doc, ("current_service",), raw.current_service or {}, service_allowed, first_year, period,
                               col, "current_service")
-    for n, d in service_allowed.items():
+    for n, d in service_allowed.items() if "current_service" not in failed else ():
         if d.default is None and n not in raw.current_service:
             col.add(doc.error(("current_service",), f"missing driver {n} ({d.label}): the current service must state it"))
 
-    if not 0 <= raw.savings_target.from_year <= period - 1:
-        col.add(doc.error(("savings_target", "from_year"), "outside the appraisal period"))
-    if not 0 <= raw.risk_appetite.min_prob_beats_no_change <= 1:
-        col.add(doc.error(("risk_appetite", "min_prob_beats_no_change"), "a probability must be between 0 and 1"))
+    if "savings_target" not in failed and not 0 <= raw.savings_target.from_year <= period - 1:
+        col.add(doc.error(("savings_target", "from_year"), _outside_period(raw.savings_target.from_year, first_year, period)))
 
-    csfs = tuple(SuccessFactor(c.id, c.name, c.description, c.weight, c.min_score) for c in raw.critical_success_factors)
+    csfs = tuple(SuccessFactor(c.id, c.name, c.description, c.weight, c.min_score)
+                 for c in raw.critical_success_factors or ())
     seen_csf = set()
     for i, c in enumerate(csfs):
         if c.id in seen_csf:
             col.add(doc.error(("critical_success_factors", i, "id"), f"duplicate success factor id {c.id!r}"))
         seen_csf.add(c.id)
         if not 0 <= c.weight <= 1:
-            col.add(doc.error(("critical_success_factors", i, "weight"), "a weight must be between 0 and 1"))
+            col.add(doc.error(("critical_success_factors", i, "weight"),
+                              f"{c.weight:g} is not a valid weight; it must be between 0 and 1 (0% to 100%)"))
         if not 0 <= c.min_score <= 5:
-            col.add(doc.error(("critical_success_factors", i, "min_score"), "scores run from 0 to 5"))
+            col.add(doc.error(("critical_success_factors", i, "min_score"), f"{c.min_score} is out of range; scores run from 0 to 5"))
     total_w = sum(c.weight for c in csfs)
     if csfs and abs(total_w - 1.0) > 1e-6:
         col.add(doc.error(("critical_success_factors",), f"weights add up to {total_w:.4g}; they must add up to 1 (100%)"))
 
     ob_cats = reference.optimism_bias if reference else {}
     stages = {}
-    for s in STAGES:
+    for s in STAGES if "stages" not in failed else ():
         st = getattr(raw.stages, s)
         if not 0 <= st.optimism_bias_mitigation <= 1:
-            col.add(doc.error(("stages", s, "optimism_bias_mitigation"), "must be between 0% and 100%"))
+            col.add(doc.error(("stages", s, "optimism_bias_mitigation"),
+                              f"{_fmt(st.optimism_bias_mitigation, 'rate')} is out of range; it must be between 0% and 100%"))
         if not 0 <= st.benefits_shortfall <= 1:
-            col.add(doc.error(("stages", s, "benefits_shortfall"), "must be between 0% and 100%"))
+            col.add(doc.error(("stages", s, "benefits_shortfall"),
+                              f"{_fmt(st.benefits_shortfall, 'rate')} is out of range; it must be between 0% and 100%"))
         for cat in st.optimism_bias_override:
             if reference and cat not in ob_cats:
                 col.add(doc.error(("stages", s, "optimism_bias_override", cat),
@@ -711,7 +779,7 @@ def load_appraisal(path: str | Path) -> Appraisal:
         stages[s] = StageSettings(st.label or s.upper(), st.optimism_bias_mitigation, st.benefits_shortfall,
                                   dict(st.optimism_bias_override))
     gates = {}
-    for s in STAGES:
+    for s in STAGES if "gates" not in failed else ():
         tests = []
         for i, g in enumerate(getattr(raw.gates, s)):
             if g.metric not in GATE_METRICS:
@@ -724,7 +792,7 @@ def load_appraisal(path: str | Path) -> Appraisal:
 
     # Appraisal-level uncertainty: economy drivers and current-service drivers.
     uncertain = {}
-    for key_raw, spec in raw.uncertain.items():
+    for key_raw, spec in (raw.uncertain or {}).items():
         p = ("uncertain", key_raw)
         key = key_raw.removeprefix("current_service.")
         base = economy.get(key) or current.get(key)
@@ -732,13 +800,15 @@ def load_appraisal(path: str | Path) -> Appraisal:
             col.add(doc.error(p, f"unknown driver{suggest(key, DRIVERS)}"))
             continue
         if base is None:
-            col.add(doc.error(p, f"{key} is not stated in economy or current_service, so it has no base value"))
+            if not {"economy", "current_service"} & failed and key not in raw.economy and key not in raw.current_service:
+                # (a driver stated there but invalid has its own error)
+                col.add(doc.error(p, f"{key} is not stated in economy or current_service, so it has no base value"))
             continue
-        dist = _distribution(doc, p, spec, DRIVERS[key].unit, base.value, col, first_year, period)
+        dist = _distribution(doc, p, spec, DRIVERS[key], base.value, col, first_year, period)
         if dist is not None:
             uncertain[key if key in ECONOMY_DRIVERS else f"current_service.{key}"] = dist
     correlations = []
-    for i, c in enumerate(raw.correlations):
+    for i, c in enumerate(raw.correlations or ()):
         p = ("correlations", i)
         if len(c.drivers) != 2:
             col.add(doc.error(p + ("drivers",), f"name exactly two drivers, got {len(c.drivers)}"))
@@ -746,19 +816,28 @@ def load_appraisal(path: str | Path) -> Appraisal:
         if not -1 <= c.rank_correlation <= 1:
             col.add(doc.error(p + ("rank_correlation",), f"{c.rank_correlation:g} is not a correlation; use -1 to 1"))
             continue
+        if c.drivers[0] == c.drivers[1]:
+            col.add(doc.error(p + ("drivers",), f"{c.drivers[0]} is named twice; name two different uncertain drivers"))
+            continue
         correlations.append((tuple(c.drivers), c.rank_correlation))
 
+    unloaded: dict = {}
     options = _load_options(root, first_year, period, col, files, name_of, current=current,
-                            csfs=csfs, ob_cats=ob_cats)
-    for (a, b), _rho in correlations:
+                            csfs=csfs, ob_cats=ob_cats, unloaded=unloaded)
+    stated = set(raw.uncertain or {}) | {k.removeprefix("current_service.") for k in raw.uncertain or {}}
+    for i, ((a, b), _rho) in enumerate(correlations):
         for d in (a, b):
             known = d in uncertain or f"current_service.{d}" in uncertain or any(
                 d in o.uncertain or d in o.fbc_uncertain for o in options.values())
-            if not known:
-                col.add(doc.error(("correlations",), f"{d!r} in a correlation is not an uncertain driver of this appraisal"))
+            # a stated but invalid one has its own error
+            if not known and not unloaded and d not in stated and "uncertain" not in failed:
+                col.add(doc.error(("correlations", i, "drivers"),
+                                  f"{d!r} in a correlation is not an uncertain driver of this appraisal"
+                                  f"{suggest(d, list(uncertain) + [k for o in options.values() for k in o.uncertain])}; "
+                                  "correlate only drivers that have a distribution under uncertain:"))
     _check_correlation_matrix(doc, correlations, col)
 
-    scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of)
+    scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded)
 
     if col.errors:
         raise DataErrors(col.errors)
@@ -775,7 +854,19 @@ def load_appraisal(path: str | Path) -> Appraisal:
     )
 
 
-def _distribution(doc, p, spec, unit, base, col, first_year, period) -> Distribution | None:
+def _partial_appraisal(data: dict, err: ValidationError, ctx: dict):
+    """The appraisal settings without the sections that failed (those are None), so the rest can still be checked."""
+    failed = {str(e["loc"][0]) for e in err.errors() if e["loc"]}
+    fields = {k: (Any, None) for k in failed if k in _AppraisalFile.model_fields}
+    model = create_model("_PartialAppraisalFile", __base__=_AppraisalFile, **fields)
+    try:
+        return model.model_validate({k: v for k, v in data.items() if k not in failed}, context=ctx)
+    except ValidationError:  # pragma: no cover - every remaining section validated on its own
+        return None
+
+
+def _distribution(doc, p, spec, driver, base, col, first_year, period) -> Distribution | None:
+    unit = driver.unit
     if unit == "year":
         col.add(doc.error(p, "timing drivers (years) cannot have a distribution; use a scenario to move them"))
         return None
@@ -785,6 +876,14 @@ def _distribution(doc, p, spec, unit, base, col, first_year, period) -> Distribu
     if dist is not None and not dist.low - 1e-12 <= base <= dist.high + 1e-12 and dist.name in ("triangular", "pert", "uniform"):
         col.add(doc.error(p, f"the base value {base:g} lies outside the distribution's range "
                              f"{dist.low:g} to {dist.high:g}"))
+    if dist is not None and dist.name in ("triangular", "pert", "uniform"):
+        for bound, x in (("low", dist.low), ("high", dist.high)):
+            if (driver.minimum is not None and x < driver.minimum) or (driver.maximum is not None and x > driver.maximum):
+                lo = "no minimum" if driver.minimum is None else _fmt(driver.minimum, unit)
+                hi = "no maximum" if driver.maximum is None else _fmt(driver.maximum, unit)
+                col.add(doc.error(p + (bound,), f"{_fmt(x, unit)} is outside the valid range of {driver.name} "
+                                                f"({lo} to {hi})"))
+                return None
     return dist
 
 
@@ -813,10 +912,15 @@ def _option_paths(opt_drivers: dict, one_offs, capital, risks) -> dict[str, tupl
     return paths
 
 
-def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None) -> dict:
+def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None,
+                  unloaded: dict | None = None) -> dict:
+    """Load ``options/*.yaml``. ``unloaded`` (if given) receives id -> stated model of each option file that
+    failed to load (id None for a missing folder), so later checks do not report knock-on problems."""
+    unloaded = {} if unloaded is None else unloaded
     opt_dir = root / "options"
     if not opt_dir.is_dir():
         col.add(DataError(name_of(opt_dir), "", "folder not found: each option needs a file options/<id>.yaml"))
+        unloaded[None] = None
         return {}
     ctx = {"first_year": first_year}
     options: dict[str, Option] = {}
@@ -824,19 +928,26 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
     paths = sorted(opt_dir.glob("*.yaml")) + sorted(opt_dir.glob("*.yml"))
     if not paths:
         col.add(DataError(name_of(opt_dir), "", "no option files (options/<id>.yaml) found"))
+        unloaded[None] = None
     for fp in paths:
         doc, errs = read_yaml(fp, name_of(fp))
         col.add(errs)
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        stated_id = data.get("id") if isinstance(data.get("id"), str) else fp.stem
+        stated_model = data.get("model") if isinstance(data.get("model"), str) else None
         if doc is None:
+            unloaded[stated_id] = stated_model
             continue
         files.append(fp)
         if not isinstance(doc.data, dict):
             col.add(doc.error((), "expected a mapping of option fields at the top level"))
+            unloaded[stated_id] = stated_model
             continue
         try:
             raw = _OptionFile.model_validate(doc.data, context=ctx)
         except ValidationError as e:
             col.add(_pydantic_errors(doc, e, _OptionFile))
+            unloaded[stated_id] = stated_model
             continue
         if raw.id in id_files:
             col.add(doc.error(("id",), f"duplicate option id {raw.id!r}: also used by {id_files[raw.id]}; option ids must be unique"))
@@ -845,17 +956,18 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         if raw.model not in OPTION_MODELS:
             col.add(doc.error(("model",), f"unknown option model {raw.model!r}{suggest(raw.model, OPTION_MODELS)}; "
                                           f"valid: {', '.join(OPTION_MODELS)}"))
+            unloaded[raw.id] = None
             continue
         allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
         drivers = _driver_entries(doc, ("drivers",), raw.drivers, allowed, first_year, period, col, "an option")
         one_offs, capital, risks = [], [], []
         seen: dict[str, set] = {"one_off_costs": set(), "capital": set(), "risks": set()}
         for i, it in enumerate(raw.one_off_costs):
-            _item_checks(doc, ("one_off_costs", i), it, seen["one_off_costs"], period, col, ob_cats)
+            _item_checks(doc, ("one_off_costs", i), it, seen["one_off_costs"], first_year, period, col, ob_cats)
             one_offs.append(OneOffCost(it.id, it.description, it.year, it.amount_gbp, it.optimism_bias_category,
                                        it.borne_by, it.source, it.confidence))
         for i, it in enumerate(raw.capital):
-            _item_checks(doc, ("capital", i), it, seen["capital"], period, col, ob_cats)
+            _item_checks(doc, ("capital", i), it, seen["capital"], first_year, period, col, ob_cats)
             if it.asset_life_years <= 0:
                 col.add(doc.error(("capital", i, "asset_life_years"), f"{it.asset_life_years:g} is not a valid asset life; it must be more than 0"))
             if it.repeat_every_years is not None and it.repeat_every_years < 1:
@@ -867,21 +979,21 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
             if r.id in seen["risks"]:
                 col.add(doc.error(p + ("id",), f"duplicate risk id {r.id!r}"))
             seen["risks"].add(r.id)
-            if not 0 <= r.probability <= 1:
-                col.add(doc.error(p + ("probability",), f"{r.probability:g} is not a probability; it must be between 0 and 1 (0% to 100%)"))
             for f in ("impact_low_gbp", "impact_most_likely_gbp", "impact_high_gbp"):
                 if getattr(r, f) < 0:
                     col.add(doc.error(p + (f,), "impacts are costs stated as positive amounts"))
             if not r.impact_low_gbp <= r.impact_most_likely_gbp <= r.impact_high_gbp:
-                col.add(doc.error(p, f"impacts out of order: need low <= most likely <= high, got {r.impact_low_gbp:,.0f}, "
-                                     f"{r.impact_most_likely_gbp:,.0f}, {r.impact_high_gbp:,.0f}"))
+                bad = "impact_low_gbp" if r.impact_low_gbp > r.impact_most_likely_gbp else "impact_high_gbp"
+                col.add(doc.error(p + (bad,), "impacts out of order: need impact_low_gbp <= impact_most_likely_gbp <= "
+                                              f"impact_high_gbp, got {r.impact_low_gbp:,.0f}, "
+                                              f"{r.impact_most_likely_gbp:,.0f}, {r.impact_high_gbp:,.0f}"))
             to_year = r.to_year if r.to_year is not None else r.from_year
             for f, y in (("from_year", r.from_year), ("to_year", to_year)):
                 if not 0 <= y <= period - 1:
-                    col.add(doc.error(p + (f,), f"year {fy_label(first_year + y)} is outside the appraisal period "
-                                                f"{fy_label(first_year)} to {fy_label(first_year + period - 1)}"))
+                    col.add(doc.error(p + (f,), _outside_period(y, first_year, period)))
             if to_year < r.from_year:
-                col.add(doc.error(p + ("to_year",), "to_year is before from_year"))
+                col.add(doc.error(p + ("to_year",), f"to_year {fy_label(first_year + to_year)} is before from_year "
+                                                    f"{fy_label(first_year + r.from_year)}; it must be the same year or later"))
             risks.append(Risk(r.id, r.description, r.probability, r.impact_low_gbp, r.impact_most_likely_gbp,
                               r.impact_high_gbp, r.from_year, to_year, r.borne_by, r.owner, r.mitigation))
         paths = _option_paths(drivers, one_offs, capital, risks)
@@ -893,7 +1005,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
                 continue
             base = drivers[key].value if key in drivers else item_values[key]
-            d = _distribution(doc, p, spec, paths[key].unit, base, col, first_year, period)
+            d = _distribution(doc, p, spec, paths[key], base, col, first_year, period)
             if d is not None:
                 uncertain[key] = d
         fbc_changes = {}
@@ -904,11 +1016,14 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                                   + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
                 continue
             d = paths[key]
-            val, src, conf = (v.get("value"), v.get("source"), v.get("confidence")) if isinstance(v, dict) else (v, None, None)
+            entry = _split_entry(doc, p, v, col)
+            if entry is None:
+                continue
+            val, src, conf, pv = entry
             try:
                 x = parse_driver_value(key, val, d.unit, first_year, period, d.minimum, d.maximum)
             except ValueError as e:
-                col.add(doc.error(p, str(e), val))
+                col.add(doc.error(pv, str(e), val))
                 continue
             fbc_changes[key] = Assumption(x, src, conf, doc.file, format_path(p, doc.data))
         fbc_uncertain = {}
@@ -919,7 +1034,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 continue
             base = fbc_changes[key].value if key in fbc_changes else (
                 drivers[key].value if key in drivers else item_values[key])
-            d = _distribution(doc, p, spec, paths[key].unit, base, col, first_year, period)
+            d = _distribution(doc, p, spec, paths[key], base, col, first_year, period)
             if d is not None:
                 fbc_uncertain[key] = d
         csf_ids = [c.id for c in csfs]
@@ -935,7 +1050,8 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                                  tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
                                  fbc_changes, fbc_uncertain, raw.fbc.note, doc.file)
     n_nc = [o for o in options.values() if o.model == "no_change"]
-    if options and len(n_nc) == 0:
+    maybe_no_change = any(m in ("no_change", None) for m in unloaded.values())
+    if options and len(n_nc) == 0 and not maybe_no_change:
         col.add(DataError(name_of(opt_dir), "model", "no option has model no_change; every appraisal needs exactly one "
                                                      "no_change option, the baseline each option is compared with"))
     elif len(n_nc) > 1:
@@ -946,21 +1062,27 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
 
 
 def _unknown_path_msg(key: str, paths: dict, what: str) -> str:
-    return f"{key!r} is not an {what}{suggest(key, paths)}"
+    hint = suggest(key, paths) or (suggest(key, DRIVERS) if key not in DRIVERS else "")
+    return f"{key!r} is not an {what}{hint}; valid: {', '.join(paths) or 'none (this option states no drivers)'}"
 
 
-def _item_checks(doc, p, it, seen: set, period, col, ob_cats) -> None:
+def _item_checks(doc, p, it, seen: set, first_year, period, col, ob_cats) -> None:
     if it.id in seen:
         col.add(doc.error(p + ("id",), f"duplicate id {it.id!r}"))
     seen.add(it.id)
     if it.amount_gbp < 0:
         col.add(doc.error(p + ("amount_gbp",), f"{it.amount_gbp:,.0f} is negative; state costs as positive amounts"))
     if not 0 <= it.year <= period - 1:
-        col.add(doc.error(p + ("year",), f"year index {it.year} is outside the appraisal period (0 to {period - 1})"))
+        col.add(doc.error(p + ("year",), _outside_period(it.year, first_year, period)))
     if it.optimism_bias_category is not None and ob_cats is not None and it.optimism_bias_category not in ob_cats:
         col.add(doc.error(p + ("optimism_bias_category",), f"unknown category {it.optimism_bias_category!r}"
                                                             f"{suggest(it.optimism_bias_category, ob_cats)}; "
                                                             f"valid: {', '.join(ob_cats)}"))
+
+
+def _outside_period(y: int, first_year: int, period: int) -> str:
+    return (f"year {fy_label(first_year + y)} is outside the appraisal period {fy_label(first_year)} to "
+            f"{fy_label(first_year + period - 1)} (year index 0 to {period - 1})")
 
 
 def _item_values(one_offs, capital, risks) -> dict[str, float]:
@@ -972,7 +1094,7 @@ def _item_values(one_offs, capital, risks) -> dict[str, float]:
     return out
 
 
-def _load_scenarios(root, first_year, period, options, col, files, name_of) -> dict:
+def _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded=None) -> dict:
     sdir = root / "scenarios"
     out: dict[str, Scenario] = {}
     if not sdir.is_dir():
@@ -983,12 +1105,18 @@ def _load_scenarios(root, first_year, period, options, col, files, name_of) -> d
         if doc is None:
             continue
         files.append(fp)
+        if not isinstance(doc.data, dict):
+            col.add(doc.error((), "expected a mapping with name, description and changes at the top level"))
+            continue
         try:
-            raw = _ScenarioFile.model_validate(doc.data if isinstance(doc.data, dict) else {}, context={"first_year": first_year})
+            raw = _ScenarioFile.model_validate(doc.data, context={"first_year": first_year})
         except ValidationError as e:
             col.add(_pydantic_errors(doc, e, _ScenarioFile))
             continue
-        changes, problems = validate_changes(raw.changes, options, first_year, period)
+        unloaded = unloaded or {}
+        skip = set(raw.changes) - set(options) - {"all"} if None in unloaded else set(unloaded) - set(options)
+        changes, problems = validate_changes({k: v for k, v in raw.changes.items() if k not in skip},
+                                             options, first_year, period)
         for path, msg in problems:
             col.add(doc.error(("changes",) + path, msg))
         sid = fp.stem
@@ -1040,7 +1168,8 @@ def resolve_path(key: str, option: Option | None):
             return DRIVERS[name]
         raise KeyError(f"{key!r} is not a current-service driver{suggest(name, DRIVERS)}")
     if option is None:
-        raise KeyError(f"{key!r} cannot apply to all options; use an economy driver, current_service.<driver>, "
+        hint = suggest(key, list(ECONOMY_DRIVERS) + [f"current_service.{n}" for n in DRIVERS if n not in ECONOMY_DRIVERS])
+        raise KeyError(f"{key!r} cannot apply to all options{hint}; use an economy driver, current_service.<driver>, "
                        "or put it under an option's id")
     if key in DRIVERS:
         return DRIVERS[key]

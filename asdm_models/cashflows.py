@@ -27,11 +27,12 @@ Sign: costs negative, income and savings positive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .adjustments import risk_expected_value
+from .adjustments import triangular_mean
+from .flows import Flow, pv_many
 
 __all__ = ["LINES", "LineInfo", "ModelSpec", "ItemSpec", "RiskSpec", "Evaluation", "evaluate", "KIND_REASON"]
 
@@ -129,29 +130,44 @@ class ModelSpec:
         return self.delivery == "entity"
 
 
-@dataclass
 class Evaluation:
-    """Totals by year (and, with ``detail=True``, every line split by party).
+    """An option's flows: totals by year on demand, present values in one pass.
 
-    Arrays have shape ``(n_years,)`` for one case or ``(cases, n_years)``.
     ``economic`` and ``council`` include optimism bias and risk; the ``*_unadjusted``
-    totals leave them out. ``provider`` is the provider's (new entity's) own cash
-    flow in real terms before any council funding.
+    totals leave them out. ``provider`` is the provider's (new entity's) own cash flow in
+    real terms before any council funding; ``benefits`` the quantified social benefits.
+    Attributes give arrays of shape ``(n_years,)`` for one case or ``(cases, n_years)``;
+    :meth:`pv` gives present values without building those arrays.
     """
 
-    economic: np.ndarray
-    council: np.ndarray
-    economic_unadjusted: np.ndarray
-    council_unadjusted: np.ndarray
-    provider: np.ndarray
-    benefits: np.ndarray  # quantified social benefits (for the BCR)
-    lines: dict = field(default_factory=dict)  # name -> {"council": a, "provider": a, "society": a}
-    entity: dict = field(default_factory=dict)  # nominal P&L lines of a new entity
+    TOTALS = ("economic", "council", "economic_unadjusted", "council_unadjusted", "provider", "benefits")
+
+    def __init__(self, flows: dict, lines: dict | None = None, entity: dict | None = None):
+        self.flows = flows
+        self.lines = lines or {}  # name -> {"council": a, "provider": a, "society": a}
+        self.entity = entity or {}  # nominal P&L lines of a new entity
+        self._values: dict = {}
+
+    def __getattr__(self, name):
+        if name in Evaluation.TOTALS:
+            if name not in self._values:
+                self._values[name] = self.flows[name].values()
+            return self._values[name]
+        raise AttributeError(name)
+
+    def pv(self, factors, names=("economic", "council")) -> dict:
+        """Present values of the named totals: floats, or ``(cases,)`` arrays."""
+        return dict(zip(names, pv_many([self.flows[n] for n in names], factors)))
 
 
 def _col(x) -> np.ndarray:
     """A driver value as a column: float -> shape (1,), array of cases -> shape (cases, 1)."""
     return np.asarray(x, dtype=float)[..., None]
+
+
+def _coef(x):
+    """A driver value as a Flow coefficient: float, or (cases, 1)."""
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float).reshape(-1, 1)
 
 
 def _ramp(t: np.ndarray, start, years) -> np.ndarray:
@@ -163,44 +179,46 @@ def _ramp(t: np.ndarray, start, years) -> np.ndarray:
     return np.where(t >= start, np.clip(frac, 0.0, 1.0), 0.0)
 
 
-def _delivery_lines(v: dict, prefix: str, t: np.ndarray, idx: dict) -> dict:
+def _delivery_lines(v: dict, prefix: str, T: int, t: np.ndarray, idx: dict) -> dict:
     """The service's running lines for a set of driver values (``prefix`` '' = option, 'current_service.' = today)."""
-    g = lambda name: _col(v[prefix + name])  # noqa: E731
-    pay, price, energy = idx["pay"], idx["price"], idx["energy"]
-    staff = -g("staff_fte") * g("staff_cost_per_fte_gbp") * pay
-    pension = staff * g("pension_employer_rate")
-    non_staff = -g("non_staff_costs_gbp") * price
-    energy_c = -g("energy_costs_gbp") * energy
-    support = -g("support_services_gbp") * price
+    g = lambda name: _coef(v[prefix + name])  # noqa: E731
+    term = lambda coef, profile=None: Flow.term(T, coef, profile)  # noqa: E731
+    staff = term(-g("staff_fte") * g("staff_cost_per_fte_gbp"), idx["pay"])
+    pension = staff.scale(g("pension_employer_rate"))
+    non_staff = term(-g("non_staff_costs_gbp"), idx["price"])
+    energy_c = term(-g("energy_costs_gbp"), idx["energy"])
+    support = term(-g("support_services_gbp"), idx["price"])
     ramp = _ramp(t, v[prefix + "go_live_year"], v[prefix + "efficiency_ramp_years"])
-    eff_staff = -(staff + pension) * g("staff_efficiency_pct") * ramp
-    eff_non_staff = -(non_staff + energy_c) * g("non_staff_efficiency_pct") * ramp
-    trading = g("trading_income_gbp") * price * _ramp(t, v[prefix + "trading_start_year"], v[prefix + "trading_ramp_years"])
-    rates = -g("business_rates_gbp") * price
+    eff_staff = (staff + pension).scale(-g("staff_efficiency_pct")).mask(ramp)
+    eff_non_staff = (non_staff + energy_c).scale(-g("non_staff_efficiency_pct")).mask(ramp)
+    trading = term(g("trading_income_gbp"), idx["price"]).mask(
+        _ramp(t, v[prefix + "trading_start_year"], v[prefix + "trading_ramp_years"]))
+    rates = term(-g("business_rates_gbp"), idx["price"])
+    growth = (1.0 + _col(v[prefix + "income_real_growth"])) ** t
     return {
         "staff_pay": staff,
         "employer_pension": pension,
-        "pension_bond": -g("pension_bond_gbp") + 0.0 * t,
+        "pension_bond": term(-g("pension_bond_gbp")),
         "non_staff_costs": non_staff,
         "energy_costs": energy_c,
         "support_services": support,
         "efficiency_staff": eff_staff,
         "efficiency_non_staff": eff_non_staff,
-        "fees_income": g("fees_income_gbp") * price * (1.0 + g("income_real_growth")) ** t,
+        "fees_income": term(g("fees_income_gbp"), idx["price"]).mask(growth),
         "trading_income": trading,
-        "trading_costs": -trading * g("trading_cost_ratio"),
-        "social_benefits": g("social_benefits_gbp") * ramp,
+        "trading_costs": trading.scale(-g("trading_cost_ratio")),
+        "social_benefits": term(g("social_benefits_gbp")).mask(ramp),
         "business_rates": rates,
-        "rates_relief": -rates * g("rates_relief_pct"),
-        "irrecoverable_vat": (non_staff + energy_c + support + eff_non_staff) * g("irrecoverable_vat_pct"),
-        "grant_income": g("grant_income_gbp") + 0.0 * t,
+        "rates_relief": rates.scale(-g("rates_relief_pct")),
+        "irrecoverable_vat": (non_staff + energy_c + support + eff_non_staff).scale(g("irrecoverable_vat_pct")),
+        "grant_income": term(g("grant_income_gbp")),
     }
 
 
-def _sum(lines: dict, names) -> np.ndarray:
-    total = 0.0
+def _sum(flows: dict, names, T: int) -> Flow:
+    total = Flow(T)
     for n in names:
-        total = total + lines[n]
+        total = total + flows[n]
     return total
 
 
@@ -238,145 +256,154 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     """
     T = spec.n_years
     t = np.arange(T, dtype=float)
+    term = lambda coef, profile=None: Flow.term(T, coef, profile)  # noqa: E731
+    zero = Flow(T)
     gdp = _col(v["gdp_deflator"])
     idx = {
         "pay": ((1.0 + _col(v["pay_inflation"])) / (1.0 + gdp)) ** t,
         "price": ((1.0 + _col(v["price_inflation"])) / (1.0 + gdp)) ** t,
         "energy": ((1.0 + _col(v["energy_inflation"])) / (1.0 + gdp)) ** t,
     }
-    opt = _delivery_lines(v, "", t, idx)
-    base = _delivery_lines(v, "current_service.", t, idx)
+    opt = _delivery_lines(v, "", T, t, idx)
+    base = _delivery_lines(v, "current_service.", T, t, idx)
     go_live = _col(v["go_live_year"])
-    post = t >= go_live  # the option's values apply from go-live
+    post = (t >= go_live).astype(float)  # the option's values apply from go-live
+    pre = 1.0 - post
     provider = spec.has_provider
 
-    def split(o_sum, b_sum):
-        """(council, provider) parts of a delivery total."""
+    def split(o: Flow, b: Flow) -> tuple[Flow, Flow]:
+        """(council, provider) parts of a delivery flow."""
         if provider:
-            return np.where(post, 0.0, b_sum), np.where(post, o_sum, 0.0)
-        return np.where(post, o_sum, b_sum), 0.0
+            return b.mask(pre), o.mask(post)
+        return o.mask(post) + b.mask(pre), zero
 
     resource_names = [n for n in _DELIVERY if LINES[n].kind == "resource"]
     transfer_names = [n for n in _DELIVERY if LINES[n].kind == "transfer"]
-    res_c, res_p = split(_sum(opt, resource_names), _sum(base, resource_names))
-    tr_c, tr_p = split(_sum(opt, transfer_names), _sum(base, transfer_names))
-    benefits = np.where(post, opt["social_benefits"], base["social_benefits"])
+    res_c, res_p = split(_sum(opt, resource_names, T), _sum(base, resource_names, T))
+    tr_c, tr_p = split(_sum(opt, transfer_names, T), _sum(base, transfer_names, T))
+    benefits = opt["social_benefits"].mask(post) + base["social_benefits"].mask(pre)
 
-    margin = np.where(post, _sum(opt, _OPERATING_COSTS) * _col(v["provider_margin_pct"]), 0.0) if provider else 0.0 * t
-    fee_real = _col(v["management_fee_gbp"]) * (1.0 + _col(v["management_fee_real_change"])) ** (t - go_live)
-    fee = np.where(post, fee_real, 0.0) if provider else 0.0 * t  # paid by the council, received by the provider
     if provider:
+        margin = _sum(opt, _OPERATING_COSTS, T).scale(_coef(v["provider_margin_pct"])).mask(post)
+        fee = term(_coef(v["management_fee_gbp"]), (1.0 + _col(v["management_fee_real_change"])) ** (t - go_live)).mask(post)
         removal = _col(v["stranded_removal_years"])
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = np.where(removal > 0, 1.0 - (t - go_live) / np.where(removal > 0, removal, 1.0), 0.0)
-        stranded = -_col(v["stranded_overheads_gbp"]) * np.where(post, np.clip(frac, 0.0, 1.0), 0.0)
-        client = np.where(post, -_col(v["client_side_costs_gbp"]), 0.0)
+        stranded = term(-_coef(v["stranded_overheads_gbp"]), np.clip(frac, 0.0, 1.0) * post)
+        client = term(-_coef(v["client_side_costs_gbp"])).mask(post)
     else:
-        stranded = client = 0.0 * t
-    at_go_live = t == go_live
-    redundancy = np.where(at_go_live, -_col(v["redundancy_gbp"]), 0.0)
-    strain = np.where(at_go_live, -_col(v["pension_strain_gbp"]), 0.0)
+        margin = fee = stranded = client = zero  # paid by the council, received by the provider
+    at_go_live = (t == go_live).astype(float)
+    redundancy = term(-_coef(v["redundancy_gbp"])).mask(at_go_live)
+    strain = term(-_coef(v["pension_strain_gbp"])).mask(at_go_live)
 
     # One-off and capital items, with optimism bias by category.
-    items = {("one_off", "council"): 0.0 * t, ("one_off", "provider"): 0.0 * t,
-             ("capital", "council"): 0.0 * t, ("capital", "provider"): 0.0 * t,
-             ("residual", "council"): 0.0 * t, ("residual", "provider"): 0.0 * t}
-    ob_costs = {"council": 0.0 * t, "provider": 0.0 * t}
+    items = {(k, p): zero for k in ("one_off", "capital", "residual") for p in ("council", "provider")}
+    ob_costs = {"council": zero, "provider": zero}
     for it in spec.items:
         lst = "one_off_costs" if it.kind == "one_off" else "capital"
-        amount = _col(v[f"{lst}.{it.id}.amount_gbp"])
+        amount = _coef(v[f"{lst}.{it.id}.amount_gbp"])
         year = _col(v[f"{lst}.{it.id}.year"])
         if it.kind == "one_off":
-            flow = -amount * (t == year)
+            flow = term(-amount).mask((t == year).astype(float))
             items[("one_off", it.borne_by)] = items[("one_off", it.borne_by)] + flow
         else:
             k = it.repeat_every_years
-            bought = (t >= year) & ((((t - year) % k) == 0) if k else (t == year))
-            flow = -amount * bought
+            bought = ((t >= year) & ((((t - year) % k) == 0) if k else (t == year))).astype(float)
+            flow = term(-amount).mask(bought)
             items[("capital", it.borne_by)] = items[("capital", it.borne_by)] + flow
             life = _col(v[f"capital.{it.id}.asset_life_years"])
             # Straight-line value left at the end of the period for every purchase still in service.
             remaining = np.clip((t + life - T) / life, 0.0, 1.0)  # of a purchase in year t
-            residual_total = np.sum(amount * bought * remaining, axis=-1, keepdims=True)
-            items[("residual", it.borne_by)] = items[("residual", it.borne_by)] + residual_total * (t == T - 1)
+            share_left = np.sum(bought * remaining, axis=-1)
+            residual = term(amount).scale(_coef(share_left)).mask((t == T - 1).astype(float))
+            items[("residual", it.borne_by)] = items[("residual", it.borne_by)] + residual
         if it.ob_pct:
-            ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow * it.ob_pct
+            ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(it.ob_pct)
 
     # Optimism bias on savings and new income: a shortfall, borne by whoever delivers after go-live.
-    shortfall = -spec.benefits_shortfall * np.where(post, _sum(opt, _SHORTFALL), 0.0) if spec.benefits_shortfall else 0.0 * t
-    shortfall_social = -spec.benefits_shortfall * np.where(post, opt["social_benefits"], 0.0) if spec.benefits_shortfall else 0.0 * t
-    shortfall_cash = shortfall - shortfall_social
+    if spec.benefits_shortfall:
+        shortfall_cash = _sum(opt, [n for n in _SHORTFALL if n != "social_benefits"], T).mask(post).scale(-spec.benefits_shortfall)
+        shortfall_social = opt["social_benefits"].mask(post).scale(-spec.benefits_shortfall)
+    else:
+        shortfall_cash = shortfall_social = zero
 
     # Risks: expected value, or realised draws for Monte Carlo.
-    risk = {"council": 0.0 * t, "provider": 0.0 * t}
+    risk = {"council": zero, "provider": zero}
     for r in spec.risks:
         if risk_draws is None:
             k = f"risks.{r.id}."
-            flow = risk_expected_value(v[k + "probability"], v[k + "impact_low_gbp"], v[k + "impact_most_likely_gbp"],
-                                       v[k + "impact_high_gbp"], r.from_year, r.to_year, T)
+            per_year = (np.asarray(v[k + "probability"], dtype=float)
+                        * triangular_mean(v[k + "impact_low_gbp"], v[k + "impact_most_likely_gbp"], v[k + "impact_high_gbp"])
+                        / (r.to_year - r.from_year + 1))
+            window = ((t >= r.from_year) & (t <= r.to_year)).astype(float)
+            flow = term(-_coef(per_year)).mask(window)
         else:
             occurs, impact, year = risk_draws[r.id]
-            flow = -_col(occurs * impact) * (t == _col(year))
+            flow = Flow.point(T, -(occurs * impact), year)
         risk[r.borne_by] = risk[r.borne_by] + flow
 
     # Provider's own accounts (real): what it earns and spends, before council funding.
-    prov_party = "provider" if provider else "council"
-    prov_items = items[("one_off", "provider")] + items[("capital", "provider")] + items[("residual", "provider")]
-    # Residual value is an asset on the balance sheet, not cash: it stays out of the provider's cash flow.
-    provider_pre_tax = res_p + tr_p + margin + fee + prov_items - items[("residual", "provider")] if provider else 0.0 * t
-    tax_real = dividend = 0.0 * t
+    prov_cash_items = items[("one_off", "provider")] + items[("capital", "provider")]
+    prov_items = prov_cash_items + items[("residual", "provider")]
+    tax = dividend = zero
     if spec.is_entity:
         deflator = (1.0 + gdp) ** t
+        operating = res_p + tr_p + margin + fee + items[("one_off", "provider")]
+        operating_real = operating.values()
         # Taxable profit: operating surplus less capital spend (full expensing); residual values are not income.
-        taxable = (res_p + tr_p + margin + fee + items[("capital", "provider")] + items[("one_off", "provider")]) * deflator
-        tax_nominal = -_col(v["corporation_tax_rate"]) * _loss_carried_taxable(taxable)
-        tax_real = tax_nominal / deflator
-        after_tax = res_p + tr_p + margin + fee + items[("one_off", "provider")] + tax_real
-        dividend = -_col(v["dividend_pct"]) * np.maximum(after_tax, 0.0)  # paid by the entity to the council
-    provider_total = provider_pre_tax + tax_real + dividend if provider else 0.0 * t
+        taxable = (operating_real + items[("capital", "provider")].values()) * deflator
+        tax_real = -_col(v["corporation_tax_rate"]) * _loss_carried_taxable(taxable) / deflator
+        tax = term(1.0, tax_real)
+        dividend = term(-_coef(v["dividend_pct"]), np.maximum(operating_real + tax_real, 0.0))  # entity -> council
+    # Residual value is an asset on the balance sheet, not cash: it stays out of the provider's cash flow.
+    provider_flow = (res_p + tr_p + margin + fee + prov_cash_items + tax + dividend) if provider else zero
 
     council_items = items[("one_off", "council")] + items[("capital", "council")] + items[("residual", "council")]
     economic_unadj = res_c + res_p + benefits + margin + stranded + client + council_items + prov_items
-    council_unadj = res_c + tr_c - fee - dividend + stranded + client + council_items + redundancy + strain
-    ob_total = ob_costs["council"] + ob_costs["provider"]
-    adjustments_econ = ob_total + shortfall + _sum(risk, ("council", "provider"))
+    council_unadj = res_c + tr_c + fee.scale(-1.0) + dividend.scale(-1.0) + stranded + client + council_items + redundancy + strain
+    adjustments_econ = ob_costs["council"] + ob_costs["provider"] + shortfall_cash + shortfall_social + risk["council"] + risk["provider"]
     if provider:
         adj_council = ob_costs["council"] + risk["council"]
-        provider_total = provider_total + ob_costs["provider"] + risk["provider"] + shortfall_cash
+        provider_flow = provider_flow + ob_costs["provider"] + risk["provider"] + shortfall_cash
     else:
         adj_council = ob_costs["council"] + risk["council"] + shortfall_cash
-    out = Evaluation(
-        economic=economic_unadj + adjustments_econ,
-        council=council_unadj + adj_council,
-        economic_unadjusted=economic_unadj,
-        council_unadjusted=council_unadj,
-        provider=provider_total,
-        benefits=benefits + shortfall_social,
-    )
+    flows = {
+        "economic": economic_unadj + adjustments_econ,
+        "council": council_unadj + adj_council,
+        "economic_unadjusted": economic_unadj,
+        "council_unadjusted": council_unadj,
+        "provider": provider_flow,
+        "benefits": benefits + shortfall_social,
+    }
+    out = Evaluation(flows)
     if detail:
-        out.lines = _detail_lines(spec, opt, base, post, provider, margin, fee, stranded, client, items, redundancy,
-                                  strain, tax_real, dividend, ob_costs, shortfall_cash, shortfall_social, risk, prov_party)
+        out.lines = _detail_lines(opt, base, pre, post, provider, margin, fee, stranded, client, items, redundancy,
+                                  strain, tax, dividend, ob_costs, shortfall_cash, shortfall_social, risk)
         if spec.is_entity:
             out.entity = _entity_accounts(out.lines, gdp, t)
     return out
 
 
-def _detail_lines(spec, opt, base, post, provider, margin, fee, stranded, client, items, redundancy, strain,
-                  tax, dividend, ob_costs, shortfall_cash, shortfall_social, risk, prov_party) -> dict:
-    zero = 0.0 * opt["staff_pay"]
+def _detail_lines(opt, base, pre, post, provider, margin, fee, stranded, client, items, redundancy, strain,
+                  tax, dividend, ob_costs, shortfall_cash, shortfall_social, risk) -> dict:
+    T = len(post) if np.ndim(post) == 1 else post.shape[-1]
     lines = {}
+
+    def put(n, c=None, p=None, s=None):
+        vals = {k: (f.values() if f is not None else np.zeros(T)) for k, f in (("council", c), ("provider", p), ("society", s))}
+        shape = np.broadcast_shapes(*(x.shape for x in vals.values()))
+        lines[n] = {k: np.broadcast_to(x, shape).astype(float) for k, x in vals.items()}
+
     for n in _DELIVERY:
         if provider:
-            c, p = np.where(post, 0.0, base[n]), np.where(post, opt[n], 0.0)
+            c, p = base[n].mask(pre), opt[n].mask(post)
         else:
-            c, p = np.where(post, opt[n], base[n]), zero
+            c, p = opt[n].mask(post) + base[n].mask(pre), None
         if n == "social_benefits":
-            lines[n] = {"council": zero, "provider": zero, "society": c + p}
+            put(n, s=c if p is None else c + p)
         else:
-            lines[n] = {"council": c, "provider": p, "society": zero}
-    put = lambda n, c=None, p=None, s=None: lines.__setitem__(  # noqa: E731
-        n, {"council": zero + (0.0 if c is None else c), "provider": zero + (0.0 if p is None else p),
-            "society": zero + (0.0 if s is None else s)})
+            put(n, c=c, p=p)
     put("provider_margin", p=margin)
     put("stranded_overheads", c=stranded)
     put("client_side_costs", c=client)
@@ -386,10 +413,10 @@ def _detail_lines(spec, opt, base, post, provider, margin, fee, stranded, client
     put("corporation_tax", p=tax)
     put("redundancy", c=redundancy)
     put("pension_strain", c=strain)
-    put("management_fee", c=-fee, p=fee)
-    put("dividend", c=-dividend, p=dividend)
+    put("management_fee", c=fee.scale(-1.0), p=fee)
+    put("dividend", c=dividend.scale(-1.0), p=dividend)
     put("optimism_bias_costs", c=ob_costs["council"], p=ob_costs["provider"])
-    if prov_party == "provider":
+    if provider:
         put("optimism_bias_benefits", p=shortfall_cash, s=shortfall_social)
     else:
         put("optimism_bias_benefits", c=shortfall_cash, s=shortfall_social)
@@ -403,11 +430,11 @@ def _entity_accounts(lines: dict, gdp, t) -> dict:
     p = {n: lines[n]["provider"] * deflator for n in lines}
     income_names = ("management_fee", "fees_income", "trading_income", "grant_income")
     income = sum(p[n] for n in income_names)
+    # Optimism bias and risk borne by the entity are kept in its accounts: the viability test is prudent.
     operating = sum(p[n] for n in ("staff_pay", "employer_pension", "pension_bond", "non_staff_costs", "energy_costs",
                                    "support_services", "efficiency_staff", "efficiency_non_staff", "trading_costs",
                                    "provider_margin", "business_rates", "rates_relief", "irrecoverable_vat",
                                    "one_off_costs", "optimism_bias_costs", "optimism_bias_benefits", "risk"))
-    # optimism bias on provider capital is a capital flow, not P&L, but keeping it with the P&L is prudent
     profit_before_tax = income + operating
     tax = p["corporation_tax"]
     profit_after_tax = profit_before_tax + tax

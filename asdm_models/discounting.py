@@ -6,6 +6,8 @@ Pure functions over numpy arrays; every function broadcasts over leading axes
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .reference import DiscountSchedule, default_reference
@@ -22,7 +24,7 @@ def year_rates(n_years: int, schedule: "str | float | DiscountSchedule" = "green
     >>> float(r[30]), float(r[31]), float(r[75]), float(r[76])
     (0.035, 0.03, 0.03, 0.025)
     """
-    if isinstance(schedule, (int, float)) and not isinstance(schedule, bool):
+    if isinstance(schedule, numbers.Real) and not isinstance(schedule, (bool, np.bool_)):  # numpy scalars too
         return np.full(n_years, float(schedule))
     if isinstance(schedule, str):
         ref = reference or default_reference()
@@ -73,7 +75,7 @@ def discount_factors(n_years: int, schedule: "str | float | DiscountSchedule" = 
     if n_years < 0:
         raise ValueError("n_years must be 0 or more")
     r = year_rates(n_years, schedule, reference=reference)
-    growth = np.concatenate(([1.0], 1.0 + r[1:]))
+    growth = np.concatenate(([1.0], 1.0 + r[1:]))[:n_years]  # n_years == 0: no years, no factors
     return 1.0 / np.cumprod(growth)
 
 

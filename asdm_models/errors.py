@@ -50,7 +50,7 @@ class DataError(AsdmError):
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return " ".join(f"{where}:{field} {self.message}".splitlines())  # always one line
 
     def __hash__(self) -> int:  # dataclass(eq=True) would otherwise drop it
         return hash((self.file, self.field, self.message, self.line))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "parse_rate",
@@ -33,7 +34,7 @@ def parse_number(value: object) -> float:
         raise ValueError(f"expected a number, got {value!r}")
     x = float(value)
     if not math.isfinite(x):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"{value!r} is not allowed: values must be finite numbers (no NaN or infinity)")
     return x
 
 
@@ -130,7 +131,8 @@ def fy_label(start_year: int) -> str:
 def format_gbp(x: float | None, *, millions: bool | None = None, signed: bool = False) -> str:
     """Money as a reader expects it: ``£1,234,567`` or ``£1.23m``; empty for None/NaN.
 
-    ``millions=None`` switches to £m at a magnitude of £10m.
+    ``millions=None`` switches to £m at a magnitude of £10m. Halves round away
+    from zero (``£2.50`` -> ``£3``), as in a spreadsheet, not to even.
 
     >>> format_gbp(1234567.4)
     '£1,234,567'
@@ -139,15 +141,30 @@ def format_gbp(x: float | None, *, millions: bool | None = None, signed: bool = 
     >>> format_gbp(1500, signed=True)
     '+£1,500'
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or math.isnan(x):
         return ""
-    sign = "-" if x < 0 else ("+" if signed and x > 0 else "")
+    x = float(x)
     a = abs(x)
     if millions is None:
-        millions = a >= 10_000_000
-    if millions:
-        return f"{sign}£{_trim(a / 1e6)}m"
-    return f"{sign}£{a:,.0f}"
+        millions = _round_half_up(a, 0) >= 10_000_000
+    if math.isinf(a):
+        shown = "inf"
+    elif millions:
+        m = a / 1e6
+        m = _round_half_up(m, 2 if _round_half_up(m, 2) < 100 else 1)
+        shown = _trim(m) + "m"
+    else:
+        r = _round_half_up(a, 0)
+        shown = f"{r:,.0f}"
+        a = r
+    nonzero = a != 0 and shown not in ("0", "0m")
+    sign = ("-" if x < 0 else ("+" if signed and x > 0 else "")) if nonzero else ""
+    return f"{sign}£{shown}"
+
+
+def _round_half_up(v: float, digits: int) -> float:
+    """Round half away from zero on the decimal value as written (``6.25`` -> ``6.3``), not half to even."""
+    return float(Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def _trim(v: float) -> str:
@@ -157,11 +174,14 @@ def _trim(v: float) -> str:
 
 
 def format_pct(x: float | None, digits: int = 1) -> str:
-    """``0.0625`` -> ``"6.3%"``; empty for None/NaN.
+    """``0.0625`` -> ``"6.3%"``; empty for None/NaN. Halves round away from zero.
 
     >>> format_pct(0.0625)
     '6.3%'
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or math.isnan(x):
         return ""
-    return f"{x * 100:.{digits}f}%"
+    if math.isinf(x):
+        return ("-" if x < 0 else "") + "inf%"
+    v = _round_half_up(float(x) * 100, digits)
+    return f"{v + 0.0:.{digits}f}%"  # + 0.0 turns -0.0 into 0.0

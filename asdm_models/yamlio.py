@@ -93,7 +93,9 @@ def read_yaml(path: Path, shown_name: str) -> tuple[YamlDoc | None, list[DataErr
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(x for x in (e.context, e.problem) if x)
-        return None, [DataError(shown_name, "", f"YAML syntax error: {what}", line)]
+        what = " ".join(what.split())  # one line, whatever PyYAML put in it
+        return None, [DataError(shown_name, "", f"YAML syntax error: {what}; check the indentation (spaces, not tabs), "
+                                                "quotes and brackets on this line or the one before", line)]
     except yaml.YAMLError as e:  # pragma: no cover - every PyYAML parse error is marked
         return None, [DataError(shown_name, "", f"YAML syntax error: {e}")]
     lines: dict[tuple, int] = {}

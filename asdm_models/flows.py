@@ -1,0 +1,146 @@
+"""Factorised cash flows: a flow by year held as a sum of ``coefficient x profile x mask`` terms.
+
+Why
+---
+A Monte Carlo run evaluates the model for 100,000 draws of a 40-year appraisal. Written
+naively, every line is a (draws x years) array and every operation touches 4 million numbers,
+for each of some 30 lines and 5 options: seconds of work and gigabytes of temporaries.
+
+But most lines are a per-draw *amount* times a per-year *shape* (an inflation index, a ramp,
+a go-live mask). A :class:`Flow` keeps them apart: the coefficient has one value per draw
+``(n, 1)``, the profile is ``(years,)`` when it is the same in every draw or ``(n, years)``
+when a draw changes it (uncertain inflation), and masks that are the same in every draw are
+applied lazily. Present values then need one matrix product per distinct per-draw profile,
+whatever the number of lines, and full per-year arrays are built only when asked for.
+
+The arithmetic is exact re-association of the same sums, so a flow's values and PV equal
+those of the naive arrays to rounding (the tests check 1e-9 relative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Flow", "pv_many"]
+
+
+def _as_coef(c):
+    if isinstance(c, np.ndarray):
+        return c if c.ndim == 2 else c.reshape(-1, 1) if c.ndim == 1 else float(c)
+    return float(c)
+
+
+class Flow:
+    """A cash flow over ``n_years``: ``sum(coef * profile * mask) + point amounts``.
+
+    Terms are ``(coef, profile, mask)``: ``coef`` a float or an ``(n, 1)`` array; ``profile``
+    ``None`` (1 in every year), ``(T,)`` or ``(n, T)``; ``mask`` ``None`` or a ``(T,)`` array
+    applied to an ``(n, T)`` profile lazily. Points are ``(amount (n, 1), year index (n, 1))``:
+    one amount per draw falling in a year that varies by draw (realised risks).
+    """
+
+    __slots__ = ("n_years", "terms", "points")
+
+    def __init__(self, n_years: int, terms=None, points=None):
+        self.n_years = n_years
+        self.terms = terms or []
+        self.points = points or []
+
+    @classmethod
+    def term(cls, n_years: int, coef, profile=None) -> "Flow":
+        """``coef * profile`` (profile None: the same amount every year)."""
+        if profile is not None:
+            profile = np.asarray(profile, dtype=float)
+        return cls(n_years, [(_as_coef(coef), profile, None)])
+
+    @classmethod
+    def point(cls, n_years: int, amount, year) -> "Flow":
+        """One amount per draw in the year (index) given per draw."""
+        a = np.asarray(amount, dtype=float).reshape(-1, 1)
+        y = np.asarray(year).astype(np.intp).reshape(-1, 1)
+        return cls(n_years, [], [(a, y)])
+
+    def __add__(self, other: "Flow") -> "Flow":
+        return Flow(self.n_years, self.terms + other.terms, self.points + other.points)
+
+    def scale(self, k) -> "Flow":
+        """Multiply by a per-draw (or common) factor: ``k`` float or ``(n, 1)``."""
+        k = _as_coef(k)
+        return Flow(self.n_years, [(c * k, p, m) for c, p, m in self.terms],
+                    [(a * k, y) for a, y in self.points])
+
+    def mask(self, m) -> "Flow":
+        """Multiply by a per-year profile: ``(T,)`` (same for every draw) or ``(n, T)``."""
+        m = np.asarray(m, dtype=float)
+        terms = []
+        if m.ndim <= 1:
+            for c, p, mm in self.terms:
+                if p is None:
+                    terms.append((c, m, None))
+                elif p.ndim == 1:
+                    terms.append((c, p * m, None))
+                else:
+                    terms.append((c, p, m if mm is None else mm * m))
+            points = [(a * m[y], y) if m.ndim == 1 else (a * m, y) for a, y in self.points]
+        else:
+            for c, p, mm in self.terms:
+                full = m if p is None else p * m
+                terms.append((c, full if mm is None else full * mm, None))
+            points = [(a * np.take_along_axis(m, y, axis=-1) if m.shape[0] == a.shape[0] else a * m[0, y], y)
+                      for a, y in self.points]
+        return Flow(self.n_years, terms, points)
+
+    # ------------------------------------------------------------------ evaluation
+    def values(self) -> np.ndarray:
+        """The flow by year: shape ``(T,)``, or ``(n, T)`` when anything varies by draw."""
+        groups: dict = {}
+        for c, p, m in self.terms:
+            key = (id(p), id(m))
+            if key in groups:
+                groups[key][0] = groups[key][0] + c
+            else:
+                groups[key] = [c, p, m]
+        out = np.zeros(self.n_years)
+        for c, p, m in groups.values():
+            x = c if p is None else c * p
+            if m is not None:
+                x = x * m
+            out = out + x
+        if self.points:
+            n = max([a.shape[0] for a, _ in self.points] + [out.shape[0] if out.ndim == 2 else 1])
+            out = np.broadcast_to(out, (n, self.n_years)).copy()
+            rows = np.arange(n)
+            for a, y in self.points:
+                np.add.at(out, (rows, np.broadcast_to(y[:, 0], (n,))), np.broadcast_to(a[:, 0], (n,)))
+        return out
+
+    def pv(self, factors) -> np.ndarray | float:
+        """Present value with discount factors ``(T,)``: float, or ``(n,)`` per draw."""
+        return pv_many([self], factors)[0]
+
+
+def pv_many(flows, factors) -> list:
+    """Present values of several flows at once, with one matrix product per distinct per-draw profile."""
+    f = np.asarray(factors, dtype=float)
+    by_profile: dict = {}
+    totals: list = [0.0] * len(flows)
+    for i, fl in enumerate(flows):
+        for c, p, m in fl.terms:
+            if p is None:
+                totals[i] = totals[i] + c * f.sum()
+            elif p.ndim == 1:
+                totals[i] = totals[i] + c * float(p @ f)
+            else:
+                entry = by_profile.setdefault(id(p), (p, {}, []))
+                weights = entry[1]
+                if id(m) not in weights:
+                    weights[id(m)] = (len(weights), f if m is None else f * m)
+                entry[2].append((i, c, weights[id(m)][0]))
+        for a, y in fl.points:
+            totals[i] = totals[i] + a * f[y]
+    for p, weights, uses in by_profile.values():
+        w = np.stack([wv for _, wv in sorted(weights.values(), key=lambda x: x[0])], axis=1)
+        r = p @ w  # (n, k): one pass over the profile for all its masks
+        for i, c, j in uses:
+            totals[i] = totals[i] + c * r[:, j:j + 1]
+    return [np.ravel(x) if isinstance(x, np.ndarray) else float(x) for x in totals]

@@ -1,0 +1,403 @@
+"""Monte Carlo simulation with common random numbers, vectorised over draws.
+
+Randomness
+----------
+Every uncertain driver gets its own stream of uniforms, seeded from the run's seed, the
+appraisal id and the driver's path (``pay_inflation``, ``staff_efficiency_pct``,
+``risks.pool_plant_failure``), never from the option or the order of work. So:
+
+* results do not depend on run order, parallelism or which options are run;
+* a driver shared by two options (pay inflation, energy prices, the current service's income,
+  a risk both options carry) takes the *same* draw in both: "probability this option beats no
+  change" compares like with like (common random numbers), and an option identical to no change
+  differs from it by exactly 0 in every draw;
+* each option turns the shared uniforms into values through its own distribution (inverse CDF),
+  so options with different ranges for the same driver stay rank-correlated.
+
+Rank correlations are imposed with a Gaussian copula. Draws are processed in chunks so memory
+stays flat whatever the number of draws.
+
+References
+----------
+Glasserman, P. (2003), *Monte Carlo Methods in Financial Engineering*, §4.2 (common random numbers).
+HM Treasury (2022), *The Green Book*, A5 (uncertainty: Monte Carlo and switching values).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .appraisal import OptionInputs, build_inputs, propagate_inherited
+from .cashflows import evaluate
+from .distributions import rank_to_pearson
+
+__all__ = ["monte_carlo", "monte_carlo_all", "MonteCarloResult", "driver_uniforms", "as_generator"]
+
+CHUNK = 8192  # draws per chunk: (chunk x years) arrays stay in cache; memory does not grow with draws
+
+
+def _key_words(*parts: str) -> list[int]:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+
+
+def as_generator(seed, *key: str) -> np.random.Generator:
+    """The one place randomness is made: a Generator from an int seed and a key (appraisal, driver).
+
+    A ``numpy.random.Generator`` passed as ``seed`` is used as it is (for callers that manage their own).
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
+    return np.random.default_rng(np.random.SeedSequence(entropy=int(seed), spawn_key=_key_words(*key)))
+
+
+def driver_uniforms(seed, appraisal_id: str, path: str, draws: int, width: int = 1) -> np.ndarray:
+    """Uniforms in (0, 1) for one driver: shape ``(draws,)`` (or ``(draws, width)``), the same in every option."""
+    g = as_generator(seed, appraisal_id, path)
+    u = g.random((draws, width)) if width > 1 else g.random(draws)
+    # random() is in [0, 1); the inverse CDFs of unbounded distributions need (0, 1).
+    return np.clip(u, 1e-12, 1.0 - 1e-12)
+
+
+@dataclass
+class MonteCarloResult:
+    """Distribution of one option's results against no change.
+
+    Attributes
+    ----------
+    npsv_vs_no_change_gbp : ndarray, shape (draws,)
+        Economic case (NPSV) vs no change, one value per draw.
+    council_npv_vs_no_change_gbp : ndarray, shape (draws,)
+        Council lens vs no change, real and discounted.
+    npsv_gbp : ndarray, shape (draws,)
+    driver_values : dict
+        The drawn value of each uncertain driver, shape (draws,).
+    """
+
+    appraisal_id: str
+    option: str
+    stage: str
+    scenario: str
+    seed: object
+    draws: int
+    years: list
+    npsv_vs_no_change_gbp: np.ndarray = field(repr=False)
+    council_npv_vs_no_change_gbp: np.ndarray = field(repr=False)
+    npsv_gbp: np.ndarray = field(repr=False)
+    driver_values: dict = field(repr=False)
+    labels: dict = field(repr=False, default_factory=dict)
+    _by_year: object = field(repr=False, default=None)
+    _by_year_cache: object = field(repr=False, default=None)
+
+    @property
+    def discounted_vs_no_change_by_year_gbp(self) -> np.ndarray:
+        """Discounted economic net flow vs no change by year, shape (draws, years); rows sum to
+        ``npsv_vs_no_change_gbp``. Built on first use (it re-runs the draws keeping every year)."""
+        if self._by_year_cache is None:
+            self._by_year_cache = self._by_year()
+        return self._by_year_cache
+
+    def _q(self, x, q):
+        return float(np.quantile(x, q))
+
+    @property
+    def p10(self) -> float:
+        return self._q(self.npsv_vs_no_change_gbp, 0.10)
+
+    @property
+    def p50(self) -> float:
+        return self._q(self.npsv_vs_no_change_gbp, 0.50)
+
+    @property
+    def p90(self) -> float:
+        return self._q(self.npsv_vs_no_change_gbp, 0.90)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.npsv_vs_no_change_gbp))
+
+    @property
+    def standard_error(self) -> float:
+        """Standard error of the mean: sample standard deviation / sqrt(draws)."""
+        x = self.npsv_vs_no_change_gbp
+        return float(np.std(x, ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+
+    @property
+    def prob_beats_no_change(self) -> float:
+        """Share of draws in which the option's NPSV is better than no change's (strictly)."""
+        return float(np.mean(self.npsv_vs_no_change_gbp > 0))
+
+    def summary(self) -> dict:
+        """The percentiles and probability as the columns of ``summary.csv``."""
+        c = self.council_npv_vs_no_change_gbp
+        return {
+            "p10_npsv_vs_no_change_gbp": self.p10,
+            "p50_npsv_vs_no_change_gbp": self.p50,
+            "p90_npsv_vs_no_change_gbp": self.p90,
+            "mean_npsv_vs_no_change_gbp": self.mean,
+            "se_mean_npsv_vs_no_change_gbp": self.standard_error,
+            "prob_beats_no_change": self.prob_beats_no_change,
+            "p10_council_npv_vs_no_change_gbp": self._q(c, 0.10),
+            "p50_council_npv_vs_no_change_gbp": self._q(c, 0.50),
+            "p90_council_npv_vs_no_change_gbp": self._q(c, 0.90),
+            "mc_draws": self.draws,
+        }
+
+    def quantiles(self, qs=(0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Tidy frame of NPSV and council-lens percentiles."""
+        rows = []
+        for q in qs:
+            rows.append({"quantile": q, "npsv_vs_no_change_gbp": self._q(self.npsv_vs_no_change_gbp, q),
+                         "council_npv_vs_no_change_gbp": self._q(self.council_npv_vs_no_change_gbp, q)})
+        return pd.DataFrame(rows)
+
+    def fan(self, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+        """Per-year quantiles of the cumulative discounted NPSV vs no change (for a fan chart)."""
+        q = np.quantile(np.cumsum(self.discounted_vs_no_change_by_year_gbp, axis=1), qs, axis=0)
+        df = pd.DataFrame(q.T, index=self.years, columns=[f"p{round(x * 100)}" for x in qs])
+        df.index.name = "year"
+        return df
+
+    def contributions(self) -> pd.DataFrame:
+        """Which drivers drive the spread: Spearman rank correlation of each driver with NPSV vs no change.
+
+        ``share`` is the squared correlation normalised to sum to 1 (a common, approximate
+        contribution-to-variance measure for monotone models).
+        """
+        y = _ranks(self.npsv_vs_no_change_gbp)
+        rows = []
+        for path, x in self.driver_values.items():
+            xr = _ranks(np.asarray(x, dtype=float))
+            rho = float(np.corrcoef(xr, y)[0, 1]) if np.std(xr) > 0 and np.std(y) > 0 else 0.0
+            rows.append({"driver": path, "label": self.labels.get(path, path), "rank_correlation": rho})
+        df = pd.DataFrame(rows, columns=["driver", "label", "rank_correlation"])
+        if df.empty:
+            df["share"] = []
+            return df
+        sq = df["rank_correlation"] ** 2
+        df["share"] = sq / sq.sum() if sq.sum() > 0 else 0.0
+        return df.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+
+    def histogram(self, bins: int = 60) -> pd.DataFrame:
+        counts, edges = np.histogram(self.npsv_vs_no_change_gbp, bins=bins)
+        return pd.DataFrame({"from_gbp": edges[:-1], "to_gbp": edges[1:], "draws": counts})
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    r = np.empty(x.size, dtype=float)
+    r[order] = np.arange(x.size)
+    return r
+
+
+def _correlated(uniforms: dict, correlations, appraisal_id: str) -> dict:
+    """Impose rank correlations on the drivers that have them (Gaussian copula)."""
+    names = []
+    for (a, b), _r in correlations:
+        for d in (a, b):
+            p = d if d in uniforms else f"current_service.{d}" if f"current_service.{d}" in uniforms else None
+            if p is not None and p not in names:
+                names.append(p)
+    if len(names) < 2:
+        return uniforms
+    idx = {n: i for i, n in enumerate(names)}
+    m = np.eye(len(names))
+    for (a, b), r in correlations:
+        pa = a if a in idx else f"current_service.{a}"
+        pb = b if b in idx else f"current_service.{b}"
+        if pa in idx and pb in idx:
+            m[idx[pa], idx[pb]] = m[idx[pb], idx[pa]] = rank_to_pearson(r)
+    w, vecs = np.linalg.eigh(m)
+    root = vecs * np.sqrt(np.clip(w, 0.0, None))  # m = root @ root.T, also when m is only semi-definite
+    z = special.ndtri(np.stack([uniforms[n] for n in names], axis=1))
+    zc = z @ root.T
+    out = dict(uniforms)
+    for n, i in idx.items():
+        out[n] = np.clip(special.ndtr(zc[:, i]), 1e-12, 1.0 - 1e-12)
+    return out
+
+
+class _Sampler:
+    """Uniforms and driver values for one appraisal, seed and draw count, shared across options."""
+
+    def __init__(self, appraisal, seed, draws: int):
+        self.appraisal = appraisal
+        self.seed = seed
+        self.draws = draws
+        self._u: dict[str, np.ndarray] = {}
+        self._values: dict = {}
+        self._correlated: dict | None = None
+
+    def _raw(self, path: str, width: int = 1) -> np.ndarray:
+        if path not in self._u:
+            self._u[path] = driver_uniforms(self.seed, self.appraisal.id, path, self.draws, width)
+        return self._u[path]
+
+    def uniforms(self, paths, risk_ids) -> tuple[dict, dict]:
+        """Uniforms of the given drivers (rank-correlated where the appraisal says) and of the risks."""
+        if self._correlated is None:
+            # Every driver named in a correlation, whichever option has it: the copula is applied once,
+            # so a correlated driver's uniforms are the same in every option.
+            named = {d for (pair, _r) in self.appraisal.correlations for d in pair}
+            known = set(self.appraisal.uncertain) | {p for o in self.appraisal.options.values()
+                                                     for p in list(o.uncertain) + list(o.fbc_uncertain)}
+            paths_c = sorted(p for p in known if p in named or p.removeprefix("current_service.") in named)
+            self._correlated = _correlated({p: self._raw(p) for p in paths_c}, self.appraisal.correlations,
+                                           self.appraisal.id)
+        u = {p: self._correlated[p] if p in self._correlated else self._raw(p) for p in paths}
+        return u, {r: self._raw(f"risks.{r}", 3) for r in risk_ids}
+
+    def values(self, path: str, dist, u: np.ndarray) -> np.ndarray:
+        """``dist.ppf(u)``, computed once per (driver, distribution) and shared by the options that agree."""
+        key = (path, dist.name, tuple(sorted(dist.params.items())))
+        if key not in self._values:
+            self._values[key] = dist.ppf(u)
+        return self._values[key]
+
+
+def _draw_values(inp: OptionInputs, sampler: "_Sampler") -> tuple[dict, dict]:
+    """Drawn driver values (full length) and risk uniforms for one option.
+
+    A degenerate distribution (no spread) is a constant: it is not sampled, so the result is the
+    deterministic one exactly.
+    """
+    u, ru = sampler.uniforms([p for p, d in inp.distributions.items() if d.low != d.high],
+                             [r.id for r in inp.spec.risks])
+    drawn = {}
+    for p, d in inp.distributions.items():
+        drawn[p] = inp.values[p] if d.low == d.high else sampler.values(p, d, u[p])
+    return drawn, ru
+
+
+def _realise_risks(inp: OptionInputs, values: dict, risk_u: dict, sl: slice) -> dict:
+    out = {}
+    for r in inp.spec.risks:
+        k = f"risks.{r.id}."
+        u = risk_u[r.id][sl]
+        p = values[k + "probability"]
+        lo, ml, hi = values[k + "impact_low_gbp"], values[k + "impact_most_likely_gbp"], values[k + "impact_high_gbp"]
+        occurs = (u[:, 0] < p).astype(float)
+        lo, ml, hi = (np.broadcast_to(np.asarray(x, dtype=float), u[:, 1].shape) for x in (lo, ml, hi))
+        span = hi - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fc = np.where(span > 0, (ml - lo) / np.where(span > 0, span, 1.0), 0.0)
+            impact = np.where(u[:, 1] < fc, lo + np.sqrt(u[:, 1] * span * (ml - lo)),
+                              hi - np.sqrt((1.0 - u[:, 1]) * span * (hi - ml)))
+        impact = np.where(span > 0, impact, lo)
+        n_window = r.to_year - r.from_year + 1
+        year = r.from_year + np.minimum(np.floor(u[:, 2] * n_window), n_window - 1)
+        out[r.id] = (occurs, impact, year)
+    return out
+
+
+def _evaluate_chunks(inp: OptionInputs, drawn: dict, risk_u: dict, draws: int, chunk: int, by_year: bool = False):
+    """Present values (and optionally the economic flow by year) for every draw, chunk by chunk.
+
+    Returns ``(npsv, council npv, economic by year or None)``.
+    """
+    f = inp.factors
+    npsv = np.empty(draws)
+    council = np.empty(draws)
+    econ_by_year = np.empty((draws, inp.spec.n_years)) if by_year else None
+    for start in range(0, draws, chunk):
+        sl = slice(start, min(start + chunk, draws))
+        v = dict(inp.values)
+        for p, arr in drawn.items():
+            v[p] = arr[sl] if isinstance(arr, np.ndarray) else arr
+        propagate_inherited(v, inp.inherited)
+        ev = evaluate(inp.spec, v, risk_draws=_realise_risks(inp, v, risk_u, sl))
+        pv = ev.pv(f)
+        npsv[sl] = pv["economic"]
+        council[sl] = pv["council"]
+        if by_year:
+            econ_by_year[sl] = ev.economic
+    return npsv, council, econ_by_year
+
+
+def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed=20261125, *, scenario=None,
+                chunk: int = CHUNK, _cache: dict | None = None) -> MonteCarloResult:
+    """Monte Carlo simulation of one option against no change.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+    option : str
+        Option id.
+    stage : {"obc", "fbc"}
+    draws : int
+        Number of draws.
+    seed : int or numpy.random.Generator
+        The run's seed. Each driver's stream is derived from (seed, appraisal id, driver path).
+    scenario : str, optional
+        Drivers a scenario sets are fixed at the scenario's value (not drawn).
+    chunk : int
+        Draws evaluated at once (memory control only: results do not depend on it).
+
+    Returns
+    -------
+    MonteCarloResult
+        ``npsv_vs_no_change_gbp`` has one value per draw; ``p10``, ``p50``, ``p90`` and
+        ``prob_beats_no_change`` summarise it.
+
+    Examples
+    --------
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    >>> mc = monte_carlo(a, "no_change", "obc", draws=1000, seed=1)
+    >>> float(mc.npsv_vs_no_change_gbp.max()), mc.prob_beats_no_change
+    (0.0, 0.0)
+    """
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws must be a positive whole number, got {draws!r}")
+    if isinstance(seed, np.random.Generator):
+        # A caller-managed generator: derive one integer seed from it so every driver stream stays keyed.
+        seed = int(seed.integers(0, 2**63 - 1))
+    cache = _cache if _cache is not None else {}
+    sampler = cache.setdefault(("sampler", seed, draws), _Sampler(appraisal, seed, draws))
+    inp = build_inputs(appraisal, option, stage, scenario)
+    nc = build_inputs(appraisal, appraisal.no_change, stage, scenario)
+    nc_key = ("no_change", stage, inp.scenario, seed, draws)
+    if nc_key not in cache:
+        nc_drawn, nc_ru = _draw_values(nc, sampler)
+        cache[nc_key] = (nc_drawn, nc_ru, _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk))
+    nc_drawn, nc_ru, (nc_npsv, nc_council, _) = cache[nc_key]
+    drawn, ru = _draw_values(inp, sampler)
+    if inp.option.model == "no_change":
+        npsv, council = nc_npsv, nc_council
+    else:
+        npsv, council, _ = _evaluate_chunks(inp, drawn, ru, draws, chunk)
+
+    def by_year() -> np.ndarray:
+        # Built on request only (fan charts): the per-year flows of every draw, option minus no change.
+        econ = _evaluate_chunks(inp, drawn, ru, draws, chunk, by_year=True)[2]
+        econ_nc = _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk, by_year=True)[2]
+        return (econ - econ_nc) * inp.factors
+
+    from .drivers import DRIVERS
+
+    labels = {}
+    for p in drawn:
+        name = p.removeprefix("current_service.")
+        labels[p] = (DRIVERS[name].label + (" (current service)" if p.startswith("current_service.") else "")
+                     if name in DRIVERS else p)
+    return MonteCarloResult(
+        appraisal_id=appraisal.id, option=inp.option.id, stage=stage, scenario=inp.scenario, seed=seed, draws=draws,
+        years=appraisal.years, npsv_vs_no_change_gbp=npsv - nc_npsv,
+        council_npv_vs_no_change_gbp=council - nc_council, npsv_gbp=npsv,
+        driver_values={p: np.broadcast_to(x, (draws,)) for p, x in drawn.items()}, labels=labels, _by_year=by_year,
+    )
+
+
+def monte_carlo_all(appraisal, stage: str = "obc", draws: int = 10_000, seed=20261125, *, scenario=None,
+                    options=None, chunk: int = CHUNK) -> dict:
+    """Monte Carlo for every option (no change evaluated once and shared). Returns ``{option id: result}``."""
+    cache: dict = {}
+    return {o: monte_carlo(appraisal, o, stage, draws, seed, scenario=scenario, chunk=chunk, _cache=cache)
+            for o in (options or list(appraisal.options))}
+
