@@ -132,10 +132,12 @@ def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc
         ob[cat] = stage_settings.optimism_bias_override.get(
             cat, optimism_bias_uplift(c.upper, c.lower, stage_settings.optimism_bias_mitigation))
     party = lambda b: b if has_provider else "council"  # noqa: E731  (no provider: the council bears it)
+    upper = lambda cat: ref.optimism_bias[cat].upper if cat in ref.optimism_bias else 0.0  # noqa: E731
     items = tuple(
-        [ItemSpec(it.id, "one_off", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0)) for it in opt.one_off_costs]
-        + [ItemSpec(it.id, "capital", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), it.repeat_every_years)
-           for it in opt.capital])
+        [ItemSpec(it.id, "one_off", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), None,
+                  upper(it.optimism_bias_category)) for it in opt.one_off_costs]
+        + [ItemSpec(it.id, "capital", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), it.repeat_every_years,
+                    upper(it.optimism_bias_category)) for it in opt.capital])
     risks = tuple(RiskSpec(r.id, party(r.borne_by), r.from_year, r.to_year) for r in opt.risks)
     spec = ModelSpec(T, opt.delivery, items, risks, stage_settings.benefits_shortfall)
 
@@ -265,12 +267,12 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
     gdp = inp.values["gdp_deflator"]
     is_nc = opt.model == "no_change"
 
-    npsv = float(npv(ev.economic, f))
-    npsv_u = float(npv(ev.economic_unadjusted, f))
-    npsv_nc, npsv_nc_u = float(npv(ev_nc.economic, f)), float(npv(ev_nc.economic_unadjusted, f))
-    council = float(npv(ev.council, f))
-    council_u = float(npv(ev.council_unadjusted, f))
-    council_nc, council_nc_u = float(npv(ev_nc.council, f)), float(npv(ev_nc.council_unadjusted, f))
+    # Present values through the factorised flows: the same arithmetic as a Monte Carlo draw, so a draw at
+    # the base values reproduces these figures exactly.
+    names = ("economic", "economic_unadjusted", "council", "council_unadjusted")
+    pv, pv_nc = ev.pv(f, names), ev_nc.pv(f, names)
+    npsv, npsv_u, council, council_u = (float(pv[n]) for n in names)
+    npsv_nc, npsv_nc_u, council_nc, council_nc_u = (float(pv_nc[n]) for n in names)
 
     # Financial case: nominal council cash by year against no change and the savings target.
     council_nom = to_nominal(ev.council, gdp)

@@ -101,6 +101,7 @@ class ItemSpec:
     borne_by: str  # council | provider
     ob_pct: float  # optimism-bias uplift at this stage (fraction)
     repeat_every_years: int | None = None
+    ob_upper: float = 0.0  # the category's upper bound (for the optimism-bias sensitivity)
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,7 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     # One-off and capital items, with optimism bias by category.
     items = {(k, p): zero for k in ("one_off", "capital", "residual") for p in ("council", "provider")}
     ob_costs = {"council": zero, "provider": zero}
+    ob_level = v.get("optimism_bias_level")
     for it in spec.items:
         lst = "one_off_costs" if it.kind == "one_off" else "capital"
         amount = _coef(v[f"{lst}.{it.id}.amount_gbp"])
@@ -318,7 +320,9 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
             share_left = np.sum(bought * remaining, axis=-1)
             residual = term(amount).scale(_coef(share_left)).mask((t == T - 1).astype(float))
             items[("residual", it.borne_by)] = items[("residual", it.borne_by)] + residual
-        if it.ob_pct:
+        if ob_level is not None:  # sensitivity: a share of the category's upper bound instead of the stage's uplift
+            ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(_coef(ob_level) * it.ob_upper)
+        elif it.ob_pct:
             ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(it.ob_pct)
 
     # Optimism bias on savings and new income: a shortfall, borne by whoever delivers after go-live.

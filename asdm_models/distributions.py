@@ -131,7 +131,7 @@ def parse_distribution(spec: object, unit: str, base: float | None) -> tuple[Dis
     name = spec.get("distribution")
     if name is None:
         return None, [("distribution", f"missing; choose one of {', '.join(DISTRIBUTIONS)}")]
-    if name not in DISTRIBUTIONS:
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
         from .drivers import suggest
 
         return None, [("distribution", f"unknown distribution {name!r}{suggest(str(name), DISTRIBUTIONS)}; "
