@@ -324,7 +324,7 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
                         "uplift_pct": inp.ob_by_category.get(cat, 0.0) if cat else 0.0})
     ob_df = pd.DataFrame(ob_rows, columns=["item", "description", "category", "uplift_pct"])
 
-    exit_cost = inp.values["exit_cost_gbp"] if opt.has_provider else None
+    exit_cost = (inp.values["exit_cost_gbp"] or None) if opt.has_provider else None
     sunk = inp.values["sunk_costs_gbp"] or None
     return OptionAppraisal(
         appraisal_id=a.id, option=opt.id, name=opt.name, model=opt.model, stage=inp.stage, scenario=inp.scenario,

@@ -14,6 +14,7 @@ line, field, what was wrong, what is valid). Nothing is coerced silently.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -797,7 +798,8 @@ def load_appraisal(path: str | Path) -> Appraisal:
         key = key_raw.removeprefix("current_service.")
         base = economy.get(key) or current.get(key)
         if key not in DRIVERS:
-            col.add(doc.error(p, f"unknown driver{suggest(key, DRIVERS)}"))
+            col.add(doc.error(p, f"unknown driver{suggest(key, DRIVERS)}; valid: an economy driver "
+                                 f"({', '.join(ECONOMY_DRIVERS)}) or current_service.<driver> stated in current_service"))
             continue
         if base is None:
             if not {"economy", "current_service"} & failed and key not in raw.economy and key not in raw.current_service:
@@ -857,12 +859,16 @@ def load_appraisal(path: str | Path) -> Appraisal:
 def _partial_appraisal(data: dict, err: ValidationError, ctx: dict):
     """The appraisal settings without the sections that failed (those are None), so the rest can still be checked."""
     failed = {str(e["loc"][0]) for e in err.errors() if e["loc"]}
-    fields = {k: (Any, None) for k in failed if k in _AppraisalFile.model_fields}
-    model = create_model("_PartialAppraisalFile", __base__=_AppraisalFile, **fields)
+    model = _partial_model(frozenset(k for k in failed if k in _AppraisalFile.model_fields))
     try:
         return model.model_validate({k: v for k, v in data.items() if k not in failed}, context=ctx)
     except ValidationError:  # pragma: no cover - every remaining section validated on its own
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _partial_model(optional: frozenset) -> type[BaseModel]:
+    return create_model("_PartialAppraisalFile", __base__=_AppraisalFile, **{k: (Any, None) for k in optional})
 
 
 def _distribution(doc, p, spec, driver, base, col, first_year, period) -> Distribution | None:
@@ -981,7 +987,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
             seen["risks"].add(r.id)
             for f in ("impact_low_gbp", "impact_most_likely_gbp", "impact_high_gbp"):
                 if getattr(r, f) < 0:
-                    col.add(doc.error(p + (f,), "impacts are costs stated as positive amounts"))
+                    col.add(doc.error(p + (f,), f"{getattr(r, f):,.0f} is negative; impacts are costs stated as positive amounts"))
             if not r.impact_low_gbp <= r.impact_most_likely_gbp <= r.impact_high_gbp:
                 bad = "impact_low_gbp" if r.impact_low_gbp > r.impact_most_likely_gbp else "impact_high_gbp"
                 col.add(doc.error(p + (bad,), "impacts out of order: need impact_low_gbp <= impact_most_likely_gbp <= "
@@ -1002,7 +1008,8 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         for key, spec in raw.uncertain.items():
             p = ("uncertain", key)
             if key not in paths:
-                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                if key not in raw.drivers:  # a driver stated but invalid has its own error
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
                 continue
             base = drivers[key].value if key in drivers else item_values[key]
             d = _distribution(doc, p, spec, paths[key], base, col, first_year, period)
@@ -1012,8 +1019,9 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         for key, v in raw.fbc.changes.items():
             p = ("fbc", "changes", key)
             if key not in paths:
-                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
-                                  + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
+                if key not in raw.drivers:  # a driver stated but invalid has its own error
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
+                                      + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
                 continue
             d = paths[key]
             entry = _split_entry(doc, p, v, col)
@@ -1030,7 +1038,8 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         for key, spec in raw.fbc.uncertain.items():
             p = ("fbc", "uncertain", key)
             if key not in paths:
-                col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                if key not in raw.drivers:  # a driver stated but invalid has its own error
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
                 continue
             base = fbc_changes[key].value if key in fbc_changes else (
                 drivers[key].value if key in drivers else item_values[key])
@@ -1183,5 +1192,5 @@ def resolve_path(key: str, option: Option | None):
             raise KeyError(f"{lst} items have no driver field {f!r}{suggest(f, ITEM_FIELDS[lst])}")
         return ITEM_FIELDS[lst][f]
     allowed = list(DRIVERS) + [f"{lst}.<id>.<field>" for lst in ITEM_FIELDS]
-    raise KeyError(f"unknown driver {key!r}{suggest(key, allowed)}")
+    raise KeyError(f"unknown driver {key!r}{suggest(key, allowed)}; valid: {', '.join(allowed)}")
 

@@ -226,11 +226,15 @@ def _sum(flows: dict, names, T: int) -> Flow:
 def _loss_carried_taxable(profit: np.ndarray) -> np.ndarray:
     """Taxable profit by year with unlimited loss carry-forward, vectorised.
 
-    Cumulative taxable profit to year t is ``C_t - min(0, min_{s<=t} C_s)`` where C is cumulative profit.
+    With losses carried forward (never back), the profit taxed up to year t is the highest
+    cumulative profit reached so far, or 0: ``max(0, max_{s<=t} C_s)`` where C is cumulative profit.
+    A loss year is taxed 0 (no refund); later profits are taxed only once they exceed past losses.
+
+    >>> _loss_carried_taxable(np.array([-100.0, 30.0, 50.0, 40.0, -20.0, 60.0])).tolist()
+    [0.0, 0.0, 0.0, 20.0, 0.0, 40.0]
     """
     c = np.cumsum(profit, axis=-1)
-    floor = np.minimum(np.minimum.accumulate(c, axis=-1), 0.0)
-    cum_taxable = c - floor
+    cum_taxable = np.maximum(np.maximum.accumulate(c, axis=-1), 0.0)
     return np.diff(cum_taxable, axis=-1, prepend=0.0)
 
 
@@ -325,10 +329,15 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
         elif it.ob_pct:
             ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(it.ob_pct)
 
-    # Optimism bias on savings and new income: a shortfall, borne by whoever delivers after go-live.
+    # Optimism bias on savings and new income: a shortfall on what the option adds to the current service
+    # (efficiencies, new trading margin, social benefits) after go-live, never on what is already there;
+    # borne by whoever delivers after go-live.
     if spec.benefits_shortfall:
-        shortfall_cash = _sum(opt, [n for n in _SHORTFALL if n != "social_benefits"], T).mask(post).scale(-spec.benefits_shortfall)
-        shortfall_social = opt["social_benefits"].mask(post).scale(-spec.benefits_shortfall)
+        cash_names = [n for n in _SHORTFALL if n != "social_benefits"]
+        gain = (_sum(opt, cash_names, T) + _sum(base, cash_names, T).scale(-1.0)).mask(post).values()
+        social_gain = (opt["social_benefits"] + base["social_benefits"].scale(-1.0)).mask(post).values()
+        shortfall_cash = term(-spec.benefits_shortfall, np.maximum(gain, 0.0))
+        shortfall_social = term(-spec.benefits_shortfall, np.maximum(social_gain, 0.0))
     else:
         shortfall_cash = shortfall_social = zero
 
@@ -445,7 +454,8 @@ def _entity_accounts(lines: dict, gdp, t) -> dict:
     dividend = p["dividend"]
     capital = p["capital_spend"]  # residual value is a balance-sheet asset, not cash
     cash_flow = profit_after_tax + dividend + capital
-    return {
+    shape = np.broadcast_shapes(*(np.shape(x) for x in (income, operating, tax, dividend, capital)))
+    out = {
         "income": income,
         "operating_costs": operating,
         "profit_before_tax": profit_before_tax,
@@ -455,3 +465,4 @@ def _entity_accounts(lines: dict, gdp, t) -> dict:
         "capital": capital,
         "cash_flow": cash_flow,
     }
+    return {k: np.broadcast_to(x, shape).astype(float) for k, x in out.items()}  # every line has the case axis

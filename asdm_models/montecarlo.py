@@ -36,8 +36,9 @@ from .appraisal import OptionInputs, build_inputs, propagate_inherited
 from .cashflows import evaluate
 from .distributions import rank_to_pearson
 
-__all__ = ["monte_carlo", "monte_carlo_all", "MonteCarloResult", "driver_uniforms", "as_generator"]
+__all__ = ["monte_carlo", "monte_carlo_all", "MonteCarloResult", "driver_uniforms", "as_generator", "BEATS_TOLERANCE_GBP"]
 
+BEATS_TOLERANCE_GBP = 0.01
 CHUNK = 8192  # draws per chunk: (chunk x years) arrays stay in cache; memory does not grow with draws
 
 
@@ -131,8 +132,12 @@ class MonteCarloResult:
 
     @property
     def prob_beats_no_change(self) -> float:
-        """Share of draws in which the option's NPSV is better than no change's (strictly)."""
-        return float(np.mean(self.npsv_vs_no_change_gbp > 0))
+        """Share of draws in which the option's NPSV beats no change's by more than a penny.
+
+        Differences below a penny are floating-point rounding between two routes to the same figure
+        (e.g. an option that restates no change), not value.
+        """
+        return float(np.mean(self.npsv_vs_no_change_gbp > BEATS_TOLERANCE_GBP))
 
     def summary(self) -> dict:
         """The percentiles and probability as the columns of ``summary.csv``."""

@@ -162,7 +162,7 @@ def search_range(path: str, base: float, dist=None) -> tuple[float, float]:
     uncertainty range and the base's own size, within the driver's valid bounds.
 
     >>> search_range("staff_efficiency_pct", 0.04)
-    (-0.08, 0.16)
+    (0.0, 0.08)
     """
     d = _driver_def(path)
     spread = (dist.high - dist.low) if dist is not None else 0.0

@@ -76,6 +76,20 @@ def _walk(node, path: tuple, lines: dict, dups: list) -> None:
             _walk(item, path + (i,), lines, dups)
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same safe constructor
+
+
+def _compose_and_construct(text: str, loader_cls):
+    """Compose the node tree (for line numbers) and build the data from it with the safe constructor: one parse."""
+    loader = loader_cls(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return root, data
+
+
 def read_yaml(path: Path, shown_name: str) -> tuple[YamlDoc | None, list[DataError]]:
     """Read one YAML file safely. Returns the document (or None) and the problems found."""
     try:
@@ -87,8 +101,11 @@ def read_yaml(path: Path, shown_name: str) -> tuple[YamlDoc | None, list[DataErr
     except OSError as e:
         return None, [DataError(shown_name, "", f"cannot be read: {e.strerror}")]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            root, data = _compose_and_construct(text, _FAST_LOADER)
+        except yaml.YAMLError:
+            # libyaml's messages are terser (no tab shown): re-read with PyYAML for the message
+            root, data = _compose_and_construct(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None

@@ -1,0 +1,116 @@
+"""Everything one business-case report shows, computed in one call (the notebooks stay thin).
+
+:func:`business_case` gathers, for one option at one stage: the appraisal against no change,
+the Monte Carlo distribution, tornado, switching values, scenarios and the gate; and the rows
+of ``summary.csv`` (one per scenario). :func:`options_overview` does the same across options.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .appraisal import OptionAppraisal, appraise
+from .gates import GateResult, evaluate_gate, success_factor_filter, weighted_score
+from .montecarlo import MonteCarloResult, monte_carlo
+from .sensitivity import scenario_table, switching_values, tornado
+
+__all__ = ["BusinessCase", "business_case", "summary_row", "SUMMARY_COLUMNS", "write_metrics", "options_overview"]
+
+DEFAULT_DRAWS = 10_000
+
+# The contract columns first (DESIGN.md section 5), then the extra figures a reader wants.
+SUMMARY_COLUMNS = [
+    "option", "model", "stage", "scenario", "npsv_gbp", "npsv_vs_no_change_gbp", "council_npv_vs_no_change_gbp",
+    "bcr", "payback_year", "p10_npsv_vs_no_change_gbp", "p50_npsv_vs_no_change_gbp", "p90_npsv_vs_no_change_gbp",
+    "prob_beats_no_change", "breakeven_year", "peak_funding_gbp", "gate", "status",
+    "name", "npsv_unadjusted_gbp", "npsv_vs_no_change_unadjusted_gbp", "optimism_bias_pv_gbp", "risk_pv_gbp",
+    "council_npv_gbp", "council_npv_vs_no_change_unadjusted_gbp", "irr", "discounted_payback_year",
+    "lowest_cash_gbp", "shortfall_vs_savings_target_gbp", "exit_cost_gbp", "sunk_costs_gbp",
+    "mean_npsv_vs_no_change_gbp", "se_mean_npsv_vs_no_change_gbp", "p10_council_npv_vs_no_change_gbp",
+    "p50_council_npv_vs_no_change_gbp", "p90_council_npv_vs_no_change_gbp", "mc_draws", "weighted_score",
+    "shortlisted", "error",
+]
+
+
+@dataclass
+class BusinessCase:
+    result: OptionAppraisal
+    mc: MonteCarloResult | None
+    tornado: pd.DataFrame
+    switching: pd.DataFrame
+    scenarios: pd.DataFrame
+    gate: GateResult
+    rows: list = field(default_factory=list)  # summary rows, the report's own scenario first
+
+
+def summary_row(appraisal, result: OptionAppraisal, mc: MonteCarloResult | None) -> tuple[dict, GateResult]:
+    """One ``summary.csv`` row (and the gate behind its ``gate`` column)."""
+    row = {c: None for c in SUMMARY_COLUMNS}
+    row.update(result.headline())
+    row["name"] = result.name
+    if mc is not None and result.model != "no_change":
+        row.update(mc.summary())
+    ws = weighted_score(appraisal, result.option)
+    filt = success_factor_filter(appraisal).set_index("option")
+    row["weighted_score"] = ws
+    row["shortlisted"] = bool(filt.loc[result.option, "shortlisted"])
+    metrics = dict(row)
+    metrics["entity_lowest_cash_gbp"] = result.lowest_cash_gbp
+    gate = evaluate_gate(appraisal, result.stage, metrics)
+    row["gate"] = "baseline" if result.model == "no_change" else gate.recommendation
+    row["status"] = "ok"
+    return {c: row[c] for c in SUMMARY_COLUMNS}, gate
+
+
+def business_case(appraisal, option, stage: str = "obc", *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
+                  scenario: str | None = None) -> BusinessCase:
+    """The figures of one option's business case at one stage, and its ``summary.csv`` rows."""
+    scen = scenario or "base"
+    result = appraise(appraisal, option, stage, scenario=scenario)
+    mc = monte_carlo(appraisal, option, stage, draws=draws, seed=seed, scenario=scenario) if draws else None
+    row, gate = summary_row(appraisal, result, mc)
+    rows = [row]
+    for other in ["base"] + list(appraisal.scenarios):
+        if other == scen:
+            continue
+        r = appraise(appraisal, option, stage, scenario=None if other == "base" else other)
+        m = monte_carlo(appraisal, option, stage, draws=draws, seed=seed,
+                        scenario=None if other == "base" else other) if draws else None
+        rows.append(summary_row(appraisal, r, m)[0])
+    return BusinessCase(result, mc, tornado(appraisal, option, stage, scenario=scenario),
+                        switching_values(appraisal, option, stage, scenario=scenario),
+                        scenario_table(appraisal, option, stage), gate, rows)
+
+
+def _jsonable(x):
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
+
+
+def write_metrics(path, rows: list) -> None:
+    """Write a report's summary rows as JSON (atomically): the batch builds ``summary.csv`` from these."""
+    from .tables import write_text_atomic
+
+    payload = [{k: _jsonable(v) for k, v in r.items()} for r in rows]
+    write_text_atomic(json.dumps(payload, indent=1, sort_keys=False), Path(path))
+
+
+def options_overview(appraisal, stage: str, *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
+                     scenario: str | None = None) -> pd.DataFrame:
+    """Every option at a stage side by side (the options-appraisal report's main table), ranked."""
+    rows = []
+    for o in appraisal.options:
+        r = appraise(appraisal, o, stage, scenario=scenario)
+        m = monte_carlo(appraisal, o, stage, draws=draws, seed=seed, scenario=scenario) if draws else None
+        rows.append(summary_row(appraisal, r, m)[0])
+    df = pd.DataFrame(rows)
+    df["rank"] = df["npsv_vs_no_change_gbp"].rank(ascending=False, method="min").astype(int)
+    return df

@@ -1,0 +1,184 @@
+"""Plotly figures for the reports and the explorer. Titles state the finding; money is in £.
+
+Each ``*_figure`` function takes results (from :func:`appraise`, :func:`monte_carlo`,
+:func:`tornado` ...) and returns a ``plotly.graph_objects.Figure``; nothing here computes a
+figure the package does not already compute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .units import format_gbp, format_pct
+
+__all__ = ["cash_flow_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
+           "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR"]
+
+OPTION_COLOUR = "#1f6f8b"
+BASE_COLOUR = "#9aa5ab"
+GOOD = "#2e8540"
+BAD = "#c0392b"
+TARGET = "#e08e0b"
+
+
+def style(fig: go.Figure, title: str, *, height: int = 420, money_axis: str = "y") -> go.Figure:
+    """House style: white, readable, £ on the money axis, title stating the finding."""
+    fig.update_layout(template="plotly_white", title={"text": title, "x": 0.01, "xanchor": "left"},
+                      height=height, margin={"l": 70, "r": 30, "t": 70, "b": 50},
+                      font={"family": "Arial, sans-serif", "size": 13},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+                      separators=".,")
+    axis = {"tickprefix": "£", "tickformat": ",.3~s"}
+    if money_axis == "y":
+        fig.update_yaxes(**axis)
+    elif money_axis == "x":
+        fig.update_xaxes(**axis)
+    return fig
+
+
+def _m(x: float) -> str:
+    return format_gbp(x, millions=abs(x) >= 1_000_000)
+
+
+def cash_flow_figure(result) -> go.Figure:
+    """The council's net budget by year (nominal cash) under the option and under no change, with the saving."""
+    fin = result.financial_case
+    years = list(fin.columns)
+    saving = fin.loc["saving_vs_no_change_nominal_gbp"].to_numpy()
+    fig = go.Figure()
+    fig.add_bar(x=years, y=fin.loc["council_net_nominal_gbp"].to_numpy(), name=result.name, marker_color=OPTION_COLOUR)
+    fig.add_bar(x=years, y=fin.loc["no_change_net_nominal_gbp"].to_numpy(), name="No change", marker_color=BASE_COLOUR)
+    fig.add_scatter(x=years, y=saving, name="Saving vs no change", mode="lines+markers", line={"color": GOOD},
+                    yaxis="y2")
+    fig.add_scatter(x=years, y=fin.loc["savings_target_nominal_gbp"].to_numpy(), name="Savings target",
+                    mode="lines", line={"color": TARGET, "dash": "dash"}, yaxis="y2")
+    total = float(saving.sum())
+    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "tickprefix": "£",
+                                                "tickformat": ",.3~s", "showgrid": False, "title": "saving"})
+    verb = "saves" if total >= 0 else "costs"
+    return style(fig, f"{result.name} {verb} the council {_m(abs(total))} in cash over "
+                      f"{len(years)} years against no change")
+
+
+def waterfall_figure(result) -> go.Figure:
+    """What makes the difference: NPSV vs no change, line by line (economic case, discounted)."""
+    ec = result.economic_case
+    ec = ec[np.abs(ec["vs_no_change_pv_gbp"]) >= 0.5]
+    labels = list(ec["label"]) + ["NPSV vs no change"]
+    values = list(ec["vs_no_change_pv_gbp"]) + [result.npsv_vs_no_change_gbp]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["relative"] * len(ec) + ["total"],
+        increasing={"marker": {"color": GOOD}}, decreasing={"marker": {"color": BAD}},
+        totals={"marker": {"color": OPTION_COLOUR}}, text=[_m(v) for v in values], textposition="outside",
+        connector={"line": {"color": "#bbb"}}))
+    fig.update_xaxes(tickangle=-35)
+    d = result.npsv_vs_no_change_gbp
+    title = (f"{result.name} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change "
+             f"(NPSV, {result.stage.upper()}, risk- and optimism-bias-adjusted)")
+    return style(fig, title, height=480)
+
+
+def tornado_figure(tornado_df, name: str = "the option") -> go.Figure:
+    """One-way sensitivity: NPSV vs no change at each driver's low and high, largest swing on top."""
+    df = tornado_df.iloc[::-1]
+    base = float(tornado_df["base_npsv_vs_no_change_gbp"].iloc[0]) if len(tornado_df) else 0.0
+    fig = go.Figure()
+    fig.add_bar(y=df["label"], x=df["npsv_vs_no_change_low_gbp"] - base, base=base, orientation="h",
+                name="Driver at its low", marker_color="#6baed6")
+    fig.add_bar(y=df["label"], x=df["npsv_vs_no_change_high_gbp"] - base, base=base, orientation="h",
+                name="Driver at its high", marker_color="#08519c")
+    fig.add_vline(x=0, line={"color": "#444", "width": 1})
+    fig.update_layout(barmode="overlay")
+    if len(tornado_df):
+        top = tornado_df.iloc[0]
+        title = f"{top['label']} moves {name}'s NPSV vs no change most ({_m(top['swing_gbp'])} swing)"
+    else:
+        title = "No uncertain drivers stated"
+    return style(fig, title, height=max(300, 90 + 38 * len(df)), money_axis="x")
+
+
+def distribution_figure(mc, name: str = "the option") -> go.Figure:
+    """Monte Carlo distribution of NPSV vs no change with P10, P50 and P90 marked."""
+    x = mc.npsv_vs_no_change_gbp
+    fig = go.Figure()
+    counts, edges = np.histogram(x, bins=60)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    fig.add_bar(x=centres, y=counts / x.size, width=edges[1] - edges[0],
+                marker_color=np.where(centres > 0, GOOD, BAD).tolist(), name="share of draws")
+    for q, label in ((mc.p10, "P10"), (mc.p50, "P50"), (mc.p90, "P90")):
+        fig.add_vline(x=q, line={"dash": "dot", "color": "#333"}, annotation_text=f"{label} {_m(q)}",
+                      annotation_position="top")
+    fig.update_yaxes(tickformat=".0%", title="share of draws")
+    fig.update_layout(showlegend=False, bargap=0)
+    title = (f"{format_pct(mc.prob_beats_no_change, 0)} chance that {name} beats no change "
+             f"({mc.draws:,} draws; P50 {_m(mc.p50)})")
+    fig = style(fig, title, money_axis="x")
+    fig.update_yaxes(tickprefix="", tickformat=".0%")
+    return fig
+
+
+def fan_figure(mc, name: str = "the option") -> go.Figure:
+    """How the case builds up: cumulative discounted NPSV vs no change by year, P10-P90 band."""
+    fan = mc.fan()
+    years = list(fan.index)
+    fig = go.Figure()
+    fig.add_scatter(x=years, y=fan["p90"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(x=years, y=fan["p10"], mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(31,111,139,0.18)", name="P10 to P90")
+    fig.add_scatter(x=years, y=fan["p75"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(x=years, y=fan["p25"], mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(31,111,139,0.35)", name="P25 to P75")
+    fig.add_scatter(x=years, y=fan["p50"], mode="lines+markers", line={"color": OPTION_COLOUR}, name="P50")
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    cross = next((y for y, v in zip(years, fan["p50"]) if v >= 0), None)
+    title = (f"On the median path {name} overtakes no change in {cross}" if cross else
+             f"On the median path {name} does not overtake no change within the period")
+    return style(fig, title)
+
+
+def entity_cash_figure(result) -> go.Figure:
+    """The new entity's annual result and cash balance with the council's planned funding."""
+    ent = result.entity_accounts
+    years = list(ent.columns)
+    fig = go.Figure()
+    fig.add_bar(x=years, y=ent.loc["profit_after_tax"].to_numpy(), name="Profit after tax",
+                marker_color=[GOOD if v >= 0 else BAD for v in ent.loc["profit_after_tax"]])
+    fig.add_scatter(x=years, y=ent.loc["cash_balance"].to_numpy(), name="Cash balance (with planned funding)",
+                    mode="lines+markers", line={"color": OPTION_COLOUR})
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    low = result.lowest_cash_gbp
+    title = (f"The new entity's cash stays positive (lowest {_m(low)}) with the planned funding" if low >= 0 else
+             f"The new entity runs out of cash: the balance falls to {_m(low)} with the planned funding")
+    return style(fig, title)
+
+
+def options_figure(summary, stage: str) -> go.Figure:
+    """All options side by side: NPSV vs no change (deterministic) with the P10-P90 range."""
+    df = summary[(summary["stage"] == stage) & (summary["option"] != summary["option"].iloc[0])].copy()
+    df = df.sort_values("npsv_vs_no_change_gbp")
+    fig = go.Figure()
+    err_plus = (df["p90_npsv_vs_no_change_gbp"] - df["p50_npsv_vs_no_change_gbp"]).to_numpy()
+    err_minus = (df["p50_npsv_vs_no_change_gbp"] - df["p10_npsv_vs_no_change_gbp"]).to_numpy()
+    fig.add_bar(y=df["name"], x=df["npsv_vs_no_change_gbp"], orientation="h", name="NPSV vs no change",
+                marker_color=[GOOD if v > 0 else BAD for v in df["npsv_vs_no_change_gbp"]])
+    fig.add_scatter(y=df["name"], x=df["p50_npsv_vs_no_change_gbp"], mode="markers", name="P50 with P10-P90",
+                    marker={"color": "#222", "symbol": "diamond"},
+                    error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#222"})
+    fig.add_vline(x=0, line={"color": "#444", "width": 1})
+    best = df.iloc[-1] if len(df) else None
+    title = (f"{best['name']} offers the most value against no change at {stage.upper()} "
+             f"({_m(best['npsv_vs_no_change_gbp'])})" if best is not None and best["npsv_vs_no_change_gbp"] > 0
+             else f"No option beats no change at {stage.upper()}")
+    return style(fig, title, height=max(320, 110 + 48 * len(df)), money_axis="x")
+
+
+def scenario_figure(scen_df, name: str = "the option") -> go.Figure:
+    fig = go.Figure(go.Bar(x=scen_df["scenario"], y=scen_df["npsv_vs_no_change_gbp"],
+                           marker_color=[GOOD if v > 0 else BAD for v in scen_df["npsv_vs_no_change_gbp"]],
+                           text=[_m(v) for v in scen_df["npsv_vs_no_change_gbp"]], textposition="outside"))
+    worst = scen_df["npsv_vs_no_change_gbp"].min()
+    title = (f"{name} beats no change in every scenario (worst {_m(worst)})" if worst > 0 else
+             f"{name} falls behind no change in at least one scenario (worst {_m(worst)})")
+    return style(fig, title, height=360)
+
