@@ -669,9 +669,9 @@ def load_appraisal(path: str | Path) -> Appraisal:
     Examples
     --------
     >>> from asdm_models import load_appraisal
-    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_depot")
     >>> a.period_years, list(a.options)[0]
-    (10, 'no_change')
+    (40, 'no_change')
     """
     root = Path(path)
     col = _Collector()

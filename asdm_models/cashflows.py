@@ -334,10 +334,11 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     # borne by whoever delivers after go-live.
     if spec.benefits_shortfall:
         cash_names = [n for n in _SHORTFALL if n != "social_benefits"]
-        gain = (_sum(opt, cash_names, T) + _sum(base, cash_names, T).scale(-1.0)).mask(post).values()
-        social_gain = (opt["social_benefits"] + base["social_benefits"].scale(-1.0)).mask(post).values()
-        shortfall_cash = term(-spec.benefits_shortfall, np.maximum(gain, 0.0))
-        shortfall_social = term(-spec.benefits_shortfall, np.maximum(social_gain, 0.0))
+        gain = (_sum(opt, cash_names, T) + _sum(base, cash_names, T).scale(-1.0)).mask(post)
+        social_gain = (opt["social_benefits"] + base["social_benefits"].scale(-1.0)).mask(post)
+        shortfall_cash, shortfall_social = (
+            zero if g.is_zero() else term(-spec.benefits_shortfall, np.maximum(g.values(), 0.0))
+            for g in (gain, social_gain))
     else:
         shortfall_cash = shortfall_social = zero
 

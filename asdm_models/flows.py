@@ -49,9 +49,12 @@ class Flow:
     @classmethod
     def term(cls, n_years: int, coef, profile=None) -> "Flow":
         """``coef * profile`` (profile None: the same amount every year)."""
+        coef = _as_coef(coef)
+        if isinstance(coef, float) and coef == 0.0:
+            return cls(n_years)  # a zero amount (most drivers of most options) costs nothing downstream
         if profile is not None:
             profile = np.asarray(profile, dtype=float)
-        return cls(n_years, [(_as_coef(coef), profile, None)])
+        return cls(n_years, [(coef, profile, None)])
 
     @classmethod
     def point(cls, n_years: int, amount, year) -> "Flow":
@@ -66,6 +69,8 @@ class Flow:
     def scale(self, k) -> "Flow":
         """Multiply by a per-draw (or common) factor: ``k`` float or ``(n, 1)``."""
         k = _as_coef(k)
+        if isinstance(k, float) and k == 0.0:
+            return Flow(self.n_years)
         return Flow(self.n_years, [(c * k, p, m) for c, p, m in self.terms],
                     [(a * k, y) for a, y in self.points])
 
@@ -91,6 +96,9 @@ class Flow:
         return Flow(self.n_years, terms, points)
 
     # ------------------------------------------------------------------ evaluation
+    def is_zero(self) -> bool:
+        return not self.terms and not self.points
+
     def values(self) -> np.ndarray:
         """The flow by year: shape ``(T,)``, or ``(n, T)`` when anything varies by draw."""
         groups: dict = {}

@@ -119,7 +119,8 @@ def test_fixture_is_valid_and_complete():
     assert len(a.correlations) == 2
 
 
-@pytest.mark.parametrize("folder", [MINI, PROJECT_ROOT / "data" / "example_leisure"], ids=["mini", "example_leisure"])
+@pytest.mark.parametrize("folder", [MINI, PROJECT_ROOT / "data" / "example_leisure", PROJECT_ROOT / "data" / "example_depot"],
+                         ids=["mini", "example_leisure", "example_depot"])
 def test_cli_valid_data_exits_0(folder, capsys):
     code = main(["validate", str(folder)])
     out = capsys.readouterr()
@@ -699,7 +700,7 @@ def test_wrong_values_anywhere_never_crash(tmp_path, rel):
             if node[path[-1]] == bad:
                 continue
             node[path[-1]] = bad
-            (root / rel).write_text(yaml.safe_dump(data), encoding="utf-8")
+            (root / rel).write_text(yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper)), encoding="utf-8")
             try:
                 load_appraisal(root)
             except DataErrors as exc:

@@ -1,0 +1,424 @@
+"""Batches of reports with papermill, and their verification: the API behind ``asdm run`` and ``asdm verify``.
+
+A run writes, under ``OUT/<appraisal>/<run-id>/``::
+
+    <option>-<stage>.ipynb, .html   one business case per option and stage
+    options_appraisal.ipynb, .html  all options side by side
+    summary.csv, summary.html       one row per option, stage and scenario (DESIGN.md section 5)
+    index.html                      links to everything in the run
+    manifest.json                   what went in (hashes, seed, versions, commit) and what came out
+
+Every file is written under a temporary name and renamed when complete; ``manifest.json`` is
+written last, so a run folder without it did not finish. A report that fails is recorded as
+failed (its partial notebook kept as ``<name>.FAILED.ipynb``) and the others carry on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .assumptions import STAGES, load_appraisal
+from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, business_case
+from .errors import RunError, ScenarioError
+from .provenance import git_commit, input_hashes, package_versions
+from .reference import PROJECT_ROOT
+from .tables import write_text_atomic
+from .units import format_gbp, format_pct
+
+__all__ = ["run_batch", "verify_run", "RunResult", "VerifyResult", "NOTEBOOKS", "DEFAULT_SEED", "check_parameters",
+           "execute_notebook"]
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+OPTION_NOTEBOOK = NOTEBOOKS / "option_business_case.ipynb"
+OPTIONS_NOTEBOOK = NOTEBOOKS / "options_appraisal.ipynb"
+DEFAULT_SEED = 20261125
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    reports: list  # dicts: name, option, stage, status, error, seconds
+    summary: pd.DataFrame
+    ok: bool
+    manifest: dict = field(repr=False, default_factory=dict)
+
+
+def check_parameters(notebook: Path, params: dict) -> None:
+    """Refuse parameters the notebook does not declare (papermill itself only warns)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise RunError(f"{notebook.name} does not declare parameter(s) {', '.join(unknown)}; "
+                       f"it declares: {', '.join(declared)}")
+
+
+def _strip_timing(nb) -> None:
+    """Remove execution timestamps so that a re-run of the same inputs gives the same notebook."""
+    pm = nb.metadata.get("papermill", {})
+    for k in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        pm.pop(k, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if cpm:
+            for k in ("start_time", "end_time", "duration"):
+                cpm.pop(k, None)
+
+
+def _export_html(nb, title: str) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path, title: str,
+                     timeout: int = 600) -> tuple[str, str | None]:
+    """Execute one notebook with papermill and write ``.ipynb`` and ``.html`` atomically.
+
+    Returns ``(status, error)``: ``("ok", None)`` or ``("failed", reason)``. A failed notebook is kept as
+    ``<name>.FAILED.ipynb`` for diagnosis and no ``.ipynb``/``.html`` of the report is written.
+    """
+    import nbformat
+    import papermill
+
+    partial = out_ipynb.with_name(f".{out_ipynb.stem}.partial.ipynb")
+    failed = out_ipynb.with_name(f"{out_ipynb.stem}.FAILED.ipynb")
+    try:
+        papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
+                                   progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout)
+    except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
+        reason = _reason(e)
+        if partial.exists():
+            os.replace(partial, failed)
+        return "failed", reason
+    try:
+        nb = nbformat.read(partial, as_version=4)
+        _strip_timing(nb)
+        body = _export_html(nb, title)
+        write_text_atomic(body, out_ipynb.with_suffix(".html"))
+        write_text_atomic(nbformat.writes(nb), out_ipynb)
+    except Exception as e:  # export problems fail the report, never the batch
+        return "failed", f"export failed: {_reason(e)}"
+    finally:
+        partial.unlink(missing_ok=True)
+    return "ok", None
+
+
+def _reason(e: Exception) -> str:
+    ename = getattr(e, "ename", None)
+    evalue = getattr(e, "evalue", None)
+    if ename:
+        text = f"{ename}: {evalue}"
+    else:
+        text = f"{type(e).__name__}: {e}"
+    line = " ".join(text.split())
+    return line[:500]
+
+
+def _run_id(appraisal, seed, draws, scenario, options, stages, out: Path) -> str:
+    key = json.dumps([appraisal.id, seed, draws, scenario, options, stages], sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:6]
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    rid = f"{stamp}-{digest}"
+    n = 2
+    while (out / rid).exists():
+        rid = f"{stamp}-{digest}-{n}"
+        n += 1
+    return rid
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
+              draws: int = DEFAULT_DRAWS, scenario: str | None = None, command: list | None = None,
+              progress: bool = True, timeout: int = 600) -> RunResult:
+    """Run the business-case notebook for every option and stage, then the options appraisal.
+
+    Parameters mirror ``asdm run``. Raises :class:`DataErrors` for invalid data and
+    :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything runs.
+    """
+    started = _now()
+    data_dir = Path(data_dir).resolve()
+    appraisal = load_appraisal(data_dir)
+    options = list(options) if options else list(appraisal.options)
+    for o in options:
+        appraisal.option(o)
+    stages = list(stages) if stages else list(STAGES)
+    for s in stages:
+        if s not in STAGES:
+            raise RunError(f"unknown stage {s!r}; use {', '.join(STAGES)}")
+    scen = scenario or "base"
+    if scen != "base" and scen not in appraisal.scenarios:
+        raise ScenarioError(f"unknown scenario {scen!r}; scenarios of {appraisal.id}: base, "
+                            f"{', '.join(appraisal.scenarios) or '(none)'}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise RunError(f"seed must be a non-negative whole number, got {seed!r}")
+    jobs = jobs or os.cpu_count() or 1
+    out = Path(out) if out else PROJECT_ROOT / "reports"
+    base_dir = out / appraisal.id
+    base_dir.mkdir(parents=True, exist_ok=True)
+    run_id = _run_id(appraisal, seed, draws, scen, options, stages, base_dir)
+    run_dir = base_dir / run_id
+    run_dir.mkdir()
+    metrics_dir = run_dir / ".metrics"
+    metrics_dir.mkdir()
+
+    def params(option=None, stage=None, metrics=None):
+        p = {"data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen,
+             "metrics_path": str(Path(".metrics") / metrics) if metrics else ""}
+        if option is not None:
+            p.update({"option": option, "stage": stage})
+        else:
+            p["stages"] = ",".join(stages)
+        return p
+
+    check_parameters(OPTION_NOTEBOOK, params("x", "obc", "x"))
+    check_parameters(OPTIONS_NOTEBOOK, params(metrics="x"))
+
+    tasks = [(f"{o}-{s}", o, s) for s in stages for o in options]
+    reports = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks) + 1, desc=f"{appraisal.id} {run_id}", unit="report", file=sys.stderr)
+
+    def one(name, option, stage):
+        t0 = time.perf_counter()
+        title = f"{appraisal.options[option].name}: {stage.upper()}"
+        status, error = execute_notebook(OPTION_NOTEBOOK, run_dir / f"{name}.ipynb",
+                                         params(option, stage, f"{name}.json"), cwd=run_dir, title=title,
+                                         timeout=timeout)
+        return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
+                "seconds": round(time.perf_counter() - t0, 1)}
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(one, *t) for t in tasks]
+        for fut in as_completed(futures):
+            r = fut.result()
+            reports.append(r)
+            if bar is not None:
+                bar.write(f"  {'ok    ' if r['status'] == 'ok' else 'FAILED'} {r['name']} ({r['seconds']} s)"
+                          + (f": {r['error']}" if r["error"] else ""))
+                bar.update(1)
+    t0 = time.perf_counter()
+    status, error = execute_notebook(OPTIONS_NOTEBOOK, run_dir / "options_appraisal.ipynb", params(),
+                                     cwd=run_dir, title=f"{appraisal.title}: options appraisal", timeout=timeout)
+    reports.append({"name": "options_appraisal", "option": None, "stage": ",".join(stages), "status": status,
+                    "error": error, "seconds": round(time.perf_counter() - t0, 1)})
+    if bar is not None:
+        bar.write(f"  {'ok    ' if status == 'ok' else 'FAILED'} options_appraisal" + (f": {error}" if error else ""))
+        bar.update(1)
+        bar.close()
+
+    order = {n: i for i, (n, _, _) in enumerate(tasks)}
+    reports.sort(key=lambda r: order.get(r["name"], len(order)))
+    rows = []
+    for r in reports:
+        if r["option"] is None:
+            continue
+        mpath = metrics_dir / f"{r['name']}.json"
+        if r["status"] == "ok" and mpath.exists():
+            r["metrics"] = json.loads(mpath.read_text())
+            rows.extend(r["metrics"])
+        else:
+            if r["status"] == "ok":  # ran, but wrote no figures: that is a failure too
+                r["status"], r["error"] = "failed", "the report wrote no metrics"
+            r["metrics"] = []
+            row = {c: None for c in SUMMARY_COLUMNS}
+            row.update({"option": r["option"], "model": appraisal.options[r["option"]].model, "stage": r["stage"],
+                        "scenario": scen, "name": appraisal.options[r["option"]].name, "status": "failed",
+                        "error": r["error"]})
+            rows.append(row)
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    write_text_atomic(summary.to_csv(index=False), run_dir / "summary.csv")
+    write_text_atomic(_summary_html(appraisal, summary, run_id), run_dir / "summary.html")
+    write_text_atomic(_index_html(appraisal, reports, run_id, scen), run_dir / "index.html")
+    ok = all(r["status"] == "ok" for r in reports)
+    files = [*appraisal.input_files, OPTION_NOTEBOOK, OPTIONS_NOTEBOOK]
+    manifest = {
+        "run_id": run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": started,
+        "finished": _now(), "command": command or ["asdm", "run", str(data_dir)],
+        "data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen, "options": options,
+        "stages": stages, "jobs": jobs, "inputs": input_hashes(files), "packages": package_versions(),
+        "suite": git_commit(), "status": "ok" if ok else "failed",
+        "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
+                    | {"files": [f"{r['name']}.ipynb", f"{r['name']}.html"] if r["status"] == "ok" else
+                       [f"{r['name']}.FAILED.ipynb"]} for r in reports],
+    }
+    write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / "manifest.json")
+    return RunResult(run_dir, reports, summary, ok, manifest)
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    return x
+
+
+_CSS = """body{font-family:Arial,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
+th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}th{background:#f3f5f6}
+td.t,th.t{text-align:left}.failed{color:#c0392b;font-weight:bold}.note{color:#555}"""
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def _summary_html(appraisal, summary: pd.DataFrame, run_id: str) -> str:
+    cols = [("name", "Option", "t"), ("stage", "Stage", "t"), ("scenario", "Scenario", "t"),
+            ("npsv_vs_no_change_gbp", "NPSV vs no change", "gbp"),
+            ("council_npv_vs_no_change_gbp", "Council NPV vs no change", "gbp"),
+            ("p10_npsv_vs_no_change_gbp", "P10", "gbp"), ("p50_npsv_vs_no_change_gbp", "P50", "gbp"),
+            ("p90_npsv_vs_no_change_gbp", "P90", "gbp"), ("prob_beats_no_change", "P(beats no change)", "pct"),
+            ("payback_year", "Payback", "t"), ("breakeven_year", "Break-even", "t"),
+            ("peak_funding_gbp", "Peak funding", "gbp"), ("gate", "Gate", "t"), ("status", "Status", "t")]
+    head = "".join(f'<th class="{"t" if k == "t" else ""}">{_e(h)}</th>' for _, h, k in cols)
+    body = []
+    for _, row in summary.iterrows():
+        cells = []
+        for c, _, kind in cols:
+            v = row[c]
+            missing = v is None or (isinstance(v, float) and math.isnan(v))
+            if missing:
+                text = ""
+            elif kind == "gbp":
+                text = format_gbp(float(v))
+            elif kind == "pct":
+                text = format_pct(float(v), 0)
+            else:
+                text = str(v)
+            if c == "name" and row["status"] == "ok":
+                cells.append(f'<td class="t"><a href="{_e(row["option"])}-{_e(row["stage"])}.html">{_e(text)}</a></td>')
+            elif c == "status" and v != "ok":
+                cells.append(f'<td class="t failed" title="{_e(row["error"])}">{_e(text)}: {_e(row["error"])}</td>')
+            else:
+                cells.append(f'<td class="{"t" if kind == "t" else ""}">{_e(text)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = "<p class=note>ILLUSTRATIVE DATA: the figures are invented for demonstration.</p>" if appraisal.illustrative else ""
+    return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(appraisal.title)}: summary</title>"
+            f"<style>{_CSS}</style></head><body><h1>{_e(appraisal.title)}</h1><p>{_e(appraisal.council)}. "
+            f"Run {_e(run_id)}. Money in GBP; NPVs real at {_e(appraisal.price_base)} prices, discounted; "
+            f"positive is better than no change.</p>{note}<table><thead><tr>{head}</tr></thead><tbody>"
+            + "".join(body) + "</tbody></table><p><a href=index.html>All reports of this run</a></p></body></html>")
+
+
+def _index_html(appraisal, reports, run_id: str, scenario: str) -> str:
+    items = []
+    for r in reports:
+        label = (f"{appraisal.options[r['option']].name}: {r['stage'].upper()}" if r["option"] else
+                 "Options appraisal (all options)")
+        if r["status"] == "ok":
+            items.append(f'<li><a href="{_e(r["name"])}.html">{_e(label)}</a> '
+                         f'(<a href="{_e(r["name"])}.ipynb">notebook</a>)</li>')
+        else:
+            items.append(f'<li class=failed>{_e(label)}: failed: {_e(r["error"])} '
+                         f'(<a href="{_e(r["name"])}.FAILED.ipynb">partial notebook</a>)</li>')
+    return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(appraisal.title)}: run {_e(run_id)}"
+            f"</title><style>{_CSS}</style></head><body><h1>{_e(appraisal.title)}</h1><p>{_e(appraisal.council)}: "
+            f"run {_e(run_id)}, scenario {_e(scenario)}.</p><ul><li><a href=summary.html>Summary of every option and "
+            f"stage</a> (<a href=summary.csv>CSV</a>)</li><li><a href=manifest.json>Manifest: what went in</a></li></ul>"
+            f"<h2>Reports</h2><ul>{''.join(items)}</ul></body></html>")
+
+
+# ---------------------------------------------------------------------------------------------- verify
+@dataclass
+class VerifyResult:
+    run_dir: Path
+    differences: list  # one line each
+    checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
+    """Re-run what a run's manifest records and compare every input hash and every metric.
+
+    Deterministic figures must match exactly; so must Monte Carlo figures (the seed is recorded).
+    The model is recomputed in-process with the recorded seed, draws and scenario (the reports'
+    figures come from the same functions), so verification takes seconds, not a batch.
+    """
+    run_dir = Path(run_dir)
+    mpath = run_dir / "manifest.json"
+    if not mpath.exists():
+        raise RunError(f"{run_dir}: no manifest.json (not a run folder, or the run did not finish)")
+    try:
+        manifest = json.loads(mpath.read_text())
+    except json.JSONDecodeError as e:
+        raise RunError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    diffs: list[str] = []
+    data = Path(data_dir) if data_dir else Path(manifest["data_dir"])
+    recorded = manifest["inputs"]
+    for shown, digest in recorded.items():
+        p = Path(shown) if Path(shown).is_absolute() else PROJECT_ROOT / shown
+        if data_dir and not p.exists():
+            p = data / Path(shown).name
+        if not p.exists():
+            diffs.append(f"input {shown}: missing (recorded sha256 {digest[:12]}...)")
+            continue
+        now = input_hashes([p])
+        if list(now.values())[0] != digest:
+            diffs.append(f"input {shown}: changed since the run (sha256 {digest[:12]}... now "
+                         f"{list(now.values())[0][:12]}...)")
+    try:
+        appraisal = load_appraisal(data)
+    except Exception as e:  # invalid data now: every metric is a difference, say why once
+        diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
+        return VerifyResult(run_dir, diffs, 0)
+    current = {str(p.resolve()) for p in appraisal.input_files}
+    known = {str((PROJECT_ROOT / k).resolve()) if not Path(k).is_absolute() else k for k in recorded}
+    for extra in sorted(current - known):
+        diffs.append(f"input {extra}: new since the run (not in the manifest)")
+    checked = 0
+    for rep in manifest["reports"]:
+        if rep["option"] is None:
+            continue
+        if rep["status"] != "ok":
+            diffs.append(f"report {rep['name']}: recorded as failed ({rep['error']}); nothing to compare")
+            continue
+        bc_rows = business_case(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
+                                scenario=None if manifest["scenario"] == "base" else manifest["scenario"]).rows
+        fresh = {r["scenario"]: r for r in json.loads(json.dumps(_clean(bc_rows)))}
+        for old in rep["metrics"]:
+            new = fresh.get(old["scenario"])
+            if new is None:
+                diffs.append(f"report {rep['name']} scenario {old['scenario']}: no longer produced")
+                continue
+            for k, v in old.items():
+                checked += 1
+                if not _same(v, new.get(k)):
+                    diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} was {v!r}, now {new.get(k)!r}")
+    return VerifyResult(run_dir, diffs, checked)
+

@@ -1,0 +1,62 @@
+"""What went into a run: file hashes, package versions, the suite's git commit."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from .reference import PROJECT_ROOT
+
+__all__ = ["sha256_file", "input_hashes", "package_versions", "git_commit", "PACKAGES"]
+
+PACKAGES = ("asdm", "numpy", "pandas", "numpy-financial", "scipy", "pydantic", "pyyaml", "plotly", "papermill",
+            "nbconvert", "nbformat", "ipykernel", "ipywidgets")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _shown(path: Path) -> str:
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def input_hashes(paths) -> dict:
+    """``{path (relative to the project where possible): sha256}``, sorted by path."""
+    return {_shown(p): sha256_file(p) for p in sorted(Path(p).resolve() for p in paths)}
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit() -> dict:
+    """The suite's git commit and whether the working tree had uncommitted changes (None where git is absent)."""
+    def run(*args):
+        try:
+            return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True,
+                                  timeout=10, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = run("rev-parse", "HEAD")
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None, "python": sys.executable}
