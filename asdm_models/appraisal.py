@@ -278,8 +278,9 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
     council_nom = to_nominal(ev.council, gdp)
     council_nom_nc = to_nominal(ev_nc.council, nc.values["gdp_deflator"])
     saving = council_nom - council_nom_nc
-    target = np.where(np.arange(a.period_years) >= a.savings_target_from, a.savings_target_gbp, 0.0)
-    shortfall = np.maximum(target - saving, 0.0)
+    in_target = np.arange(a.period_years) >= a.savings_target_from
+    target = np.where(in_target, a.savings_target_gbp, 0.0)
+    shortfall = np.where(in_target, np.maximum(target - saving, 0.0), 0.0)  # only years the target covers
     saving_real_disc = (ev.council - ev_nc.council) * f
 
     inc_econ = ev.economic - ev_nc.economic

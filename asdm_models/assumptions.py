@@ -1046,6 +1046,12 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
             d = _distribution(doc, p, spec, paths[key], base, col, first_year, period)
             if d is not None:
                 fbc_uncertain[key] = d
+        for key in fbc_changes:
+            if key in uncertain and key not in raw.fbc.uncertain:
+                # Otherwise the FBC Monte Carlo would sample the OBC range and lose the FBC figure.
+                col.add(doc.error(("fbc", "changes", key),
+                                  f"{key} is uncertain at OBC and changed at FBC: give its FBC range under "
+                                  f"fbc.uncertain.{key} (a distribution around the FBC value)"))
         csf_ids = [c.id for c in csfs]
         for k, v in raw.scores.items():
             if csf_ids and k not in csf_ids:

@@ -357,31 +357,30 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
             flow = Flow.point(T, -(occurs * impact), year)
         risk[r.borne_by] = risk[r.borne_by] + flow
 
-    # Provider's own accounts (real): what it earns and spends, before council funding.
-    prov_cash_items = items[("one_off", "provider")] + items[("capital", "provider")]
-    prov_items = prov_cash_items + items[("residual", "provider")]
+    # Provider's own accounts (real): what it earns and spends, before council funding. Optimism bias, the
+    # savings shortfall and risks it bears are in its accounts (the viability test is prudent), so tax and
+    # dividend are worked out on the same profit the accounts report.
+    prov_adjustments = (ob_costs["provider"] + risk["provider"] + shortfall_cash) if provider else zero
+    profit = res_p + tr_p + margin + fee + items[("one_off", "provider")] + prov_adjustments
     tax = dividend = zero
     if spec.is_entity:
         deflator = (1.0 + gdp) ** t
-        operating = res_p + tr_p + margin + fee + items[("one_off", "provider")]
-        operating_real = operating.values()
-        # Taxable profit: operating surplus less capital spend (full expensing); residual values are not income.
-        taxable = (operating_real + items[("capital", "provider")].values()) * deflator
+        profit_real = profit.values()
+        # Taxable profit: the accounts' profit less capital spend (full expensing); residual values are not income.
+        taxable = (profit_real + items[("capital", "provider")].values()) * deflator
         tax_real = -_col(v["corporation_tax_rate"]) * _loss_carried_taxable(taxable) / deflator
         tax = term(1.0, tax_real)
-        dividend = term(-_coef(v["dividend_pct"]), np.maximum(operating_real + tax_real, 0.0))  # entity -> council
+        dividend = term(-_coef(v["dividend_pct"]), np.maximum(profit_real + tax_real, 0.0))  # entity -> council
     # Residual value is an asset on the balance sheet, not cash: it stays out of the provider's cash flow.
-    provider_flow = (res_p + tr_p + margin + fee + prov_cash_items + tax + dividend) if provider else zero
+    provider_flow = (profit + items[("capital", "provider")] + tax + dividend) if provider else zero
 
+    prov_items = items[("one_off", "provider")] + items[("capital", "provider")] + items[("residual", "provider")]
     council_items = items[("one_off", "council")] + items[("capital", "council")] + items[("residual", "council")]
     economic_unadj = res_c + res_p + benefits + margin + stranded + client + council_items + prov_items
     council_unadj = res_c + tr_c + fee.scale(-1.0) + dividend.scale(-1.0) + stranded + client + council_items + redundancy + strain
     adjustments_econ = ob_costs["council"] + ob_costs["provider"] + shortfall_cash + shortfall_social + risk["council"] + risk["provider"]
-    if provider:
-        adj_council = ob_costs["council"] + risk["council"]
-        provider_flow = provider_flow + ob_costs["provider"] + risk["provider"] + shortfall_cash
-    else:
-        adj_council = ob_costs["council"] + risk["council"] + shortfall_cash
+    # Without a provider the council bears the shortfall on savings itself.
+    adj_council = ob_costs["council"] + risk["council"] + (zero if provider else shortfall_cash)
     flows = {
         "economic": economic_unadj + adjustments_econ,
         "council": council_unadj + adj_council,

@@ -709,3 +709,15 @@ def test_wrong_values_anywhere_never_crash(tmp_path, rel):
                     assert e.field or e.line is None or "YAML" in e.message or e.file.endswith("options"), str(e)
             checked += 1
     assert checked > 20
+
+
+def test_fbc_change_to_uncertain_driver_needs_an_fbc_range(mini, capsys):
+    """An FBC figure for a driver uncertain at OBC would be lost in the FBC Monte Carlo (the OBC range would be
+    sampled instead), so the loader asks for its FBC range."""
+    edit(mini, TC, "    one_off_costs.it_systems.amount_gbp: {distribution: triangular, low: 30000, mode: 32000, high: 36000}\n", "")
+    errs = problems(mini)
+    e = only(errs, TC, "fbc.changes.one_off_costs.it_systems.amount_gbp")
+    assert e.message == ("one_off_costs.it_systems.amount_gbp is uncertain at OBC and changed at FBC: give its FBC range "
+                         "under fbc.uncertain.one_off_costs.it_systems.amount_gbp (a distribution around the FBC value)")
+    assert e.line == line_of(mini, TC, "one_off_costs.it_systems.amount_gbp: 32000")
+    assert_cli_reports(mini, capsys, errs)
