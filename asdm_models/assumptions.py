@@ -15,11 +15,12 @@ line, field, what was wrong, what is valid). Nothing is coerced silently.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
 
 from .distributions import Distribution, nearest_psd_check, parse_distribution
@@ -233,6 +234,7 @@ class Appraisal:
     reference: Reference
     data_dir: Path
     input_files: tuple  # every file read, for the manifest
+    broken_options: dict = field(default_factory=dict)  # with load_appraisal(partial=True): id -> [DataError]
 
     @property
     def years(self) -> list[str]:
@@ -649,13 +651,17 @@ def _split_entry(doc: YamlDoc, p: tuple, raw: Any, col: _Collector):
 # ----------------------------------------------------------------------------------------------
 
 
-def load_appraisal(path: str | Path) -> Appraisal:
+def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     """Load, validate and return the appraisal in folder ``path``.
 
     Parameters
     ----------
     path : str or Path
         The appraisal folder (holding ``appraisal.yaml`` and ``options/``).
+    partial : bool
+        For batches: leave out option and scenario files that have problems (listed in
+        ``broken_options``) instead of refusing the whole appraisal. Problems anywhere else, or
+        in no_change, still raise.
 
     Returns
     -------
@@ -841,8 +847,11 @@ def load_appraisal(path: str | Path) -> Appraisal:
 
     scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded)
 
+    broken: dict[str, list[DataError]] = {}
     if col.errors:
-        raise DataErrors(col.errors)
+        if not partial:
+            raise DataErrors(col.errors)
+        options, scenarios, broken = _set_aside(col.errors, options, scenarios, root, name_of)
     return Appraisal(
         id=raw.appraisal, title=raw.title, council=raw.council, illustrative=raw.illustrative, service=raw.service,
         description=raw.description, price_base=fy_label(raw.price_base), first_year=first_year, period_years=period,
@@ -853,7 +862,41 @@ def load_appraisal(path: str | Path) -> Appraisal:
         min_prob_beats_no_change=raw.risk_appetite.min_prob_beats_no_change, success_factors=csfs, stages=stages,
         gates=gates, uncertain=uncertain, correlations=tuple(correlations), options=options, scenarios=scenarios,
         reference=reference, data_dir=root.resolve(), input_files=tuple(sorted({f.resolve() for f in files})),
+        broken_options=broken,
     )
+
+
+def _set_aside(errors, options, scenarios, root, name_of):
+    """For a batch: leave out the option (and scenario) files that have problems, keep the rest.
+
+    Raises DataErrors when a problem is anywhere else (appraisal.yaml, reference data, the options
+    folder as a whole) or when no_change itself is broken: nothing can be compared without them.
+    """
+    option_files = {name_of(fp): fp for fp in (root / "options").glob("*.y*ml")} if (root / "options").is_dir() else {}
+    scenario_files = {s.file for s in scenarios.values()}
+    if (root / "scenarios").is_dir():
+        scenario_files |= {name_of(fp) for fp in (root / "scenarios").glob("*.yaml")}
+    bad_files = {e.file for e in errors}
+    if not bad_files <= set(option_files) | scenario_files:
+        raise DataErrors(errors)
+    broken: dict[str, list[DataError]] = {}
+    for shown, fp in option_files.items():
+        errs = [e for e in errors if e.file == shown]
+        if not errs:
+            continue
+        ident = next((o.id for o in options.values() if o.file == shown), None)
+        if ident is None:
+            try:
+                data = yaml.safe_load(fp.read_text(encoding="utf-8"))
+                ident = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else fp.stem
+            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+                ident = fp.stem
+        broken[ident] = errs
+    kept = {k: o for k, o in options.items() if o.file not in bad_files}
+    if sum(o.model == "no_change" for o in kept.values()) != 1:
+        raise DataErrors(errors)
+    kept_scenarios = {k: sc for k, sc in scenarios.items() if sc.file not in bad_files}
+    return kept, kept_scenarios, broken
 
 
 def _partial_appraisal(data: dict, err: ValidationError, ctx: dict):

@@ -158,10 +158,13 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     """
     started = _now()
     data_dir = Path(data_dir).resolve()
-    appraisal = load_appraisal(data_dir)
-    options = list(options) if options else list(appraisal.options)
+    # A broken option file fails that option's reports, not the batch (problems elsewhere still stop it).
+    appraisal = load_appraisal(data_dir, partial=True)
+    broken = appraisal.broken_options
+    options = list(options) if options else list(appraisal.options) + [b for b in broken if b not in appraisal.options]
     for o in options:
-        appraisal.option(o)
+        if o not in broken:
+            appraisal.option(o)
     stages = list(stages) if stages else list(STAGES)
     for s in stages:
         if s not in STAGES:
@@ -194,7 +197,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     check_parameters(OPTION_NOTEBOOK, params("x", "obc", "x"))
     check_parameters(OPTIONS_NOTEBOOK, params(metrics="x"))
 
-    tasks = [(f"{o}-{s}", o, s) for s in stages for o in options]
+    tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o not in broken]
+    failed_tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o in broken]
     reports = []
     bar = None
     if progress:
@@ -211,6 +215,16 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
                 "seconds": round(time.perf_counter() - t0, 1)}
 
+    for name, option, stage in failed_tasks:
+        errs = broken[option]
+        reason = f"invalid data ({len(errs)} problem{'s' if len(errs) != 1 else ''}): " + " | ".join(map(str, errs[:5]))
+        reports.append({"name": name, "option": option, "stage": stage, "status": "failed", "error": reason,
+                        "seconds": 0.0})
+        if bar is not None:
+            bar.write(f"  FAILED {name}: {reason}")
+            bar.update(1)
+    if bar is not None:
+        bar.total = len(tasks) + len(failed_tasks) + 1
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, *t) for t in tasks]
         for fut in as_completed(futures):
@@ -230,7 +244,7 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         bar.update(1)
         bar.close()
 
-    order = {n: i for i, (n, _, _) in enumerate(tasks)}
+    order = {n: i for i, (n, _, _) in enumerate(sorted(tasks + failed_tasks, key=lambda x: (stages.index(x[2]), options.index(x[1]))))}
     reports.sort(key=lambda r: order.get(r["name"], len(order)))
     rows = []
     for r in reports:
@@ -245,15 +259,16 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                 r["status"], r["error"] = "failed", "the report wrote no metrics"
             r["metrics"] = []
             row = {c: None for c in SUMMARY_COLUMNS}
-            row.update({"option": r["option"], "model": appraisal.options[r["option"]].model, "stage": r["stage"],
-                        "scenario": scen, "name": appraisal.options[r["option"]].name, "status": "failed",
+            known = appraisal.options.get(r["option"])
+            row.update({"option": r["option"], "model": known.model if known else None, "stage": r["stage"],
+                        "scenario": scen, "name": known.name if known else r["option"], "status": "failed",
                         "error": r["error"]})
             rows.append(row)
     shutil.rmtree(metrics_dir, ignore_errors=True)
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     write_text_atomic(summary.to_csv(index=False), run_dir / "summary.csv")
     write_text_atomic(_summary_html(appraisal, summary, run_id), run_dir / "summary.html")
-    write_text_atomic(_index_html(appraisal, reports, run_id, scen), run_dir / "index.html")
+    write_text_atomic(_index_html(appraisal, reports, run_id, scen, run_dir), run_dir / "index.html")
     ok = all(r["status"] == "ok" for r in reports)
     files = [*appraisal.input_files, OPTION_NOTEBOOK, OPTIONS_NOTEBOOK]
     manifest = {
@@ -263,8 +278,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         "stages": stages, "jobs": jobs, "inputs": input_hashes(files), "packages": package_versions(),
         "suite": git_commit(), "status": "ok" if ok else "failed",
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
-                    | {"files": [f"{r['name']}.ipynb", f"{r['name']}.html"] if r["status"] == "ok" else
-                       [f"{r['name']}.FAILED.ipynb"]} for r in reports],
+                    | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
+                                 if (run_dir / f).exists()]} for r in reports],
     }
     write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / "manifest.json")
     return RunResult(run_dir, reports, summary, ok, manifest)
@@ -327,17 +342,19 @@ def _summary_html(appraisal, summary: pd.DataFrame, run_id: str) -> str:
             + "".join(body) + "</tbody></table><p><a href=index.html>All reports of this run</a></p></body></html>")
 
 
-def _index_html(appraisal, reports, run_id: str, scenario: str) -> str:
+def _index_html(appraisal, reports, run_id: str, scenario: str, run_dir: Path) -> str:
     items = []
     for r in reports:
-        label = (f"{appraisal.options[r['option']].name}: {r['stage'].upper()}" if r["option"] else
+        known = appraisal.options.get(r["option"]) if r["option"] else None
+        label = (f"{known.name if known else r['option']}: {r['stage'].upper()}" if r["option"] else
                  "Options appraisal (all options)")
         if r["status"] == "ok":
             items.append(f'<li><a href="{_e(r["name"])}.html">{_e(label)}</a> '
                          f'(<a href="{_e(r["name"])}.ipynb">notebook</a>)</li>')
         else:
-            items.append(f'<li class=failed>{_e(label)}: failed: {_e(r["error"])} '
-                         f'(<a href="{_e(r["name"])}.FAILED.ipynb">partial notebook</a>)</li>')
+            partial = (f' (<a href="{_e(r["name"])}.FAILED.ipynb">partial notebook</a>)'
+                       if (run_dir / f"{r['name']}.FAILED.ipynb").exists() else "")
+            items.append(f'<li class=failed>{_e(label)}: failed: {_e(r["error"])}{partial}</li>')
     return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(appraisal.title)}: run {_e(run_id)}"
             f"</title><style>{_CSS}</style></head><body><h1>{_e(appraisal.title)}</h1><p>{_e(appraisal.council)}: "
             f"run {_e(run_id)}, scenario {_e(scenario)}.</p><ul><li><a href=summary.html>Summary of every option and "
