@@ -33,7 +33,7 @@ import pandas as pd
 from .assumptions import STAGES, load_appraisal
 from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, business_case
 from .errors import RunError, ScenarioError
-from .provenance import git_commit, input_hashes, package_versions
+from .provenance import git_commit, input_hashes, package_versions, sha256_file
 from .reference import PROJECT_ROOT
 from .tables import write_text_atomic
 from .units import format_gbp, format_pct
@@ -74,6 +74,8 @@ def _strip_timing(nb) -> None:
         pm.pop(k, None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives the cell it adds a random id
         cpm = cell.metadata.get("papermill")
         if cpm:
             for k in ("start_time", "end_time", "duration"):
@@ -83,7 +85,8 @@ def _strip_timing(nb) -> None:
 def _export_html(nb, title: str) -> str:
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+                            exclude_input=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
@@ -270,12 +273,16 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     write_text_atomic(_summary_html(appraisal, summary, run_id), run_dir / "summary.html")
     write_text_atomic(_index_html(appraisal, reports, run_id, scen, run_dir), run_dir / "index.html")
     ok = all(r["status"] == "ok" for r in reports)
-    files = [*appraisal.input_files, OPTION_NOTEBOOK, OPTIONS_NOTEBOOK]
     manifest = {
         "run_id": run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": started,
         "finished": _now(), "command": command or ["asdm", "run", str(data_dir)],
         "data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen, "options": options,
-        "stages": stages, "jobs": jobs, "inputs": input_hashes(files), "packages": package_versions(),
+        "stages": stages, "jobs": jobs,
+        # Data files relative to the data folder's parent (so a moved copy can be verified with --data-dir),
+        # notebooks relative to the suite.
+        "inputs": input_hashes(appraisal.input_files, base=data_dir.parent),
+        "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK], base=PROJECT_ROOT),
+        "packages": package_versions(),
         "suite": git_commit(), "status": "ok" if ok else "failed",
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
                     | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
@@ -368,6 +375,7 @@ class VerifyResult:
     run_dir: Path
     differences: list  # one line each
     checked: int
+    notes: list = field(default_factory=list)  # things not compared (reports that had failed)
 
     @property
     def ok(self) -> bool:
@@ -396,34 +404,32 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     except json.JSONDecodeError as e:
         raise RunError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
     diffs: list[str] = []
-    data = Path(data_dir) if data_dir else Path(manifest["data_dir"])
-    recorded = manifest["inputs"]
-    for shown, digest in recorded.items():
-        p = Path(shown) if Path(shown).is_absolute() else PROJECT_ROOT / shown
-        if data_dir and not p.exists():
-            p = data / Path(shown).name
-        if not p.exists():
-            diffs.append(f"input {shown}: missing (recorded sha256 {digest[:12]}...)")
-            continue
-        now = input_hashes([p])
-        if list(now.values())[0] != digest:
-            diffs.append(f"input {shown}: changed since the run (sha256 {digest[:12]}... now "
-                         f"{list(now.values())[0][:12]}...)")
+    data = (Path(data_dir) if data_dir else Path(manifest["data_dir"])).resolve()
+    for group, base in (("inputs", data.parent), ("notebooks", PROJECT_ROOT)):
+        for shown, digest in manifest.get(group, {}).items():
+            p = (base / shown).resolve()
+            if not p.exists():
+                diffs.append(f"input {shown}: missing (recorded sha256 {digest[:12]}...)")
+                continue
+            now = sha256_file(p)
+            if now != digest:
+                diffs.append(f"input {shown}: changed since the run (sha256 {digest[:12]}... now {now[:12]}...)")
     try:
-        appraisal = load_appraisal(data)
-    except Exception as e:  # invalid data now: every metric is a difference, say why once
+        appraisal = load_appraisal(data, partial=True)
+    except Exception as e:  # invalid data now: every metric would differ; say why once
         diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
-        return VerifyResult(run_dir, diffs, 0)
-    current = {str(p.resolve()) for p in appraisal.input_files}
-    known = {str((PROJECT_ROOT / k).resolve()) if not Path(k).is_absolute() else k for k in recorded}
-    for extra in sorted(current - known):
-        diffs.append(f"input {extra}: new since the run (not in the manifest)")
+        return VerifyResult(run_dir, diffs, 0, [])
+    recorded = set(manifest.get("inputs", {}))
+    for now_file in sorted(input_hashes(appraisal.input_files, base=data.parent)):
+        if now_file not in recorded:
+            diffs.append(f"input {now_file}: new since the run (not in the manifest)")
     checked = 0
+    notes: list[str] = []
     for rep in manifest["reports"]:
         if rep["option"] is None:
             continue
         if rep["status"] != "ok":
-            diffs.append(f"report {rep['name']}: recorded as failed ({rep['error']}); nothing to compare")
+            notes.append(f"report {rep['name']}: recorded as failed, so there are no figures to compare ({rep['error']})")
             continue
         bc_rows = business_case(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
                                 scenario=None if manifest["scenario"] == "base" else manifest["scenario"]).rows
@@ -437,5 +443,5 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
                 checked += 1
                 if not _same(v, new.get(k)):
                     diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} was {v!r}, now {new.get(k)!r}")
-    return VerifyResult(run_dir, diffs, checked)
+    return VerifyResult(run_dir, diffs, checked, notes)
 

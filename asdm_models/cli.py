@@ -113,6 +113,8 @@ def _dispatch(args) -> int:
         from .batch import verify_run
 
         res = verify_run(args.run_dir, data_dir=args.data_dir)
+        for n in res.notes:
+            print(f"note: {n}")
         if res.ok:
             print(f"{args.run_dir}: verified ({res.checked} figures and every input hash match)")
             return 0

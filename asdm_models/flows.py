@@ -108,12 +108,21 @@ class Flow:
                 groups[key][0] = groups[key][0] + c
             else:
                 groups[key] = [c, p, m]
-        out = np.zeros(self.n_years)
+        shapes = [np.shape(c) if p is None else np.broadcast_shapes(np.shape(c), p.shape) for c, p, _ in groups.values()]
+        out = np.zeros(np.broadcast_shapes((self.n_years,), *shapes))
+        tmp = None
         for c, p, m in groups.values():
-            x = c if p is None else c * p
-            if m is not None:
-                x = x * m
-            out = out + x
+            if p is None:
+                x = c * (m if m is not None else 1.0)
+            elif p.ndim == 2 and p.shape == out.shape:
+                # In place into one scratch buffer: no new (cases x years) array per term.
+                tmp = np.empty_like(out) if tmp is None else tmp
+                x = np.multiply(p, c, out=tmp)
+                if m is not None:
+                    x *= m
+            else:
+                x = c * p if m is None else c * p * m
+            out += x
         if self.points:
             n = max([a.shape[0] for a, _ in self.points] + [out.shape[0] if out.ndim == 2 else 1])
             out = np.broadcast_to(out, (n, self.n_years)).copy()

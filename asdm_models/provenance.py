@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import subprocess
 import sys
@@ -33,9 +34,13 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def input_hashes(paths) -> dict:
-    """``{path (relative to the project where possible): sha256}``, sorted by path."""
-    return {_shown(p): sha256_file(p) for p in sorted(Path(p).resolve() for p in paths)}
+def input_hashes(paths, base: Path | None = None) -> dict:
+    """``{path: sha256}`` sorted by path; paths relative to ``base`` (POSIX style) when given, else to the project."""
+    out = {}
+    for p in sorted(Path(p).resolve() for p in paths):
+        key = Path(os.path.relpath(p, Path(base).resolve())).as_posix() if base is not None else _shown(p)
+        out[key] = sha256_file(p)
+    return out
 
 
 def package_versions() -> dict:
