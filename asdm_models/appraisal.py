@@ -160,7 +160,7 @@ HEADLINE_COLUMNS = [
     "npsv_vs_no_change_unadjusted_gbp", "optimism_bias_pv_gbp", "risk_pv_gbp", "council_npv_gbp",
     "council_npv_vs_no_change_gbp", "council_npv_vs_no_change_unadjusted_gbp", "bcr", "irr", "payback_year",
     "discounted_payback_year", "breakeven_year", "peak_funding_gbp", "lowest_cash_gbp",
-    "shortfall_vs_savings_target_gbp", "exit_cost_gbp", "sunk_costs_gbp",
+    "shortfall_vs_savings_target_gbp", "exit_cost_gbp", "sunk_costs_gbp", "transfers_vs_no_change_pv_gbp",
 ]
 
 
@@ -198,9 +198,11 @@ class OptionAppraisal:
     shortfall_vs_savings_target_gbp: float | None
     exit_cost_gbp: float | None
     sunk_costs_gbp: float | None
+    transfers_vs_no_change_pv_gbp: float  # taxes, reliefs, VAT, grants, redundancy and pension strain, all parties
     lines: pd.DataFrame = field(repr=False)
     economic_case: pd.DataFrame = field(repr=False)
     reconciliation: pd.DataFrame = field(repr=False)
+    reconciliation_vs_no_change: pd.DataFrame = field(repr=False)
     financial_case: pd.DataFrame = field(repr=False)
     entity_accounts: pd.DataFrame | None = field(repr=False)
     optimism_bias: pd.DataFrame = field(repr=False)
@@ -287,7 +289,8 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
     inc_benefits = float(npv(ev.benefits - ev_nc.benefits, f))
     net_cost = -(npsv - npsv_nc - inc_benefits)
 
-    lines_df, econ_df, rec_df = _line_tables(inp, ev, ev_nc, f)
+    lines_df, econ_df, rec_df, rec_vs_df = _line_tables(inp, ev, ev_nc, f)
+    transfers_vs = float(rec_vs_df.loc[rec_vs_df["kind"] == "transfer", "all_parties_vs_no_change_gbp"].sum())
     ob_pv = float(npv(_line_total(ev, "optimism_bias_costs") + _line_total(ev, "optimism_bias_benefits"), f))
     risk_pv = float(npv(_line_total(ev, "risk"), f))
 
@@ -303,7 +306,7 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
         entity_df.loc["cash_balance"] = balance
         breakeven = _label(a, breakeven_index(ent["profit_after_tax"], go_live))
         peak = float(peak_funding(ent["cash_flow"]))
-        lowest = float(balance.min())
+        lowest = float(np.min(balance[..., go_live:]))  # the entity exists from go-live
         entity_df.index.name = "nominal GBP"
 
     fin = pd.DataFrame({
@@ -344,7 +347,9 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
         breakeven_year=breakeven, peak_funding_gbp=peak, lowest_cash_gbp=lowest,
         shortfall_vs_savings_target_gbp=None if is_nc else float(shortfall.max()),
         exit_cost_gbp=exit_cost, sunk_costs_gbp=sunk,
-        lines=lines_df, economic_case=econ_df, reconciliation=rec_df, financial_case=fin, entity_accounts=entity_df,
+        transfers_vs_no_change_pv_gbp=0.0 if is_nc else transfers_vs,
+        lines=lines_df, economic_case=econ_df, reconciliation=rec_df, reconciliation_vs_no_change=rec_vs_df,
+        financial_case=fin, entity_accounts=entity_df,
         optimism_bias=ob_df, inputs=inp,
     )
 
@@ -367,7 +372,7 @@ def _economic_part(name: str, d: dict) -> np.ndarray:
 
 def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.ndarray):
     years = inp.appraisal.years
-    rows, econ_rows, rec_rows = [], [], []
+    rows, econ_rows, rec_rows, vs_rows = [], [], [], []
     for name, info in LINES.items():
         d, d_nc = ev.lines[name], ev_nc.lines[name]
         for party in ("council", "provider", "society"):
@@ -390,6 +395,14 @@ def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.nda
             reason = KIND_REASON["provider"]
         rec_rows.append({"line": name, "label": info.label, "economic_pv_gbp": econ_pv, "council_pv_gbp": council_pv,
                          "difference_gbp": diff, "reason": reason})
+        # The same against no change: how much of the option's advantage in each lens comes from each line.
+        econ_vs = float(npv(e - e_nc, f))
+        council_vs = float(npv(d["council"] - d_nc["council"], f))
+        all_parties_vs = float(npv(_line_total(ev, name) - _line_total(ev_nc, name), f))
+        vs_rows.append({"line": name, "label": info.label, "kind": info.kind, "economic_vs_no_change_gbp": econ_vs,
+                        "council_vs_no_change_gbp": council_vs, "difference_gbp": econ_vs - council_vs,
+                        "all_parties_vs_no_change_gbp": all_parties_vs,
+                        "reason": "" if abs(econ_vs - council_vs) < 0.005 else reason or KIND_REASON["provider"]})
     lines_df = pd.DataFrame(rows)
     econ_df = pd.DataFrame(econ_rows)
     rec_df = pd.DataFrame(rec_rows)
@@ -397,4 +410,9 @@ def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.nda
              "council_pv_gbp": rec_df["council_pv_gbp"].sum(), "difference_gbp": rec_df["difference_gbp"].sum(),
              "reason": ""}
     rec_df = pd.concat([rec_df, pd.DataFrame([total])], ignore_index=True)
-    return lines_df, econ_df, rec_df
+    vs_df = pd.DataFrame(vs_rows)
+    vs_total = {"line": "total", "label": "Total", "kind": "",
+                **{c: vs_df[c].sum() for c in ("economic_vs_no_change_gbp", "council_vs_no_change_gbp", "difference_gbp",
+                                               "all_parties_vs_no_change_gbp")}, "reason": ""}
+    vs_df = pd.concat([vs_df, pd.DataFrame([vs_total])], ignore_index=True)
+    return lines_df, econ_df, rec_df, vs_df

@@ -248,6 +248,8 @@ class Appraisal:
     def option(self, option: "str | Option") -> Option:
         if isinstance(option, Option):
             return option
+        if option in self.broken_options:
+            raise DataErrors(self.broken_options[option])
         if option not in self.options:
             from .errors import ScenarioError
 

@@ -20,11 +20,12 @@ import hashlib
 import html
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def _export_html(nb, title: str) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
-                            exclude_input=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
@@ -122,6 +123,15 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
     finally:
         partial.unlink(missing_ok=True)
     return "ok", None
+
+
+def _run_option_report(notebook, run_dir, name, option, stage, title, params, timeout) -> dict:
+    """One business-case report (runs in a worker process)."""
+    t0 = time.perf_counter()
+    status, error = execute_notebook(notebook, run_dir / f"{name}.ipynb", params, cwd=run_dir, title=title,
+                                     timeout=timeout)
+    return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
+            "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def _reason(e: Exception) -> str:
@@ -207,16 +217,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     if progress:
         from tqdm import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread in the parent: workers are forked
         bar = tqdm(total=len(tasks) + 1, desc=f"{appraisal.id} {run_id}", unit="report", file=sys.stderr)
-
-    def one(name, option, stage):
-        t0 = time.perf_counter()
-        title = f"{appraisal.options[option].name}: {stage.upper()}"
-        status, error = execute_notebook(OPTION_NOTEBOOK, run_dir / f"{name}.ipynb",
-                                         params(option, stage, f"{name}.json"), cwd=run_dir, title=title,
-                                         timeout=timeout)
-        return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
-                "seconds": round(time.perf_counter() - t0, 1)}
 
     for name, option, stage in failed_tasks:
         errs = broken[option]
@@ -228,8 +230,12 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
             bar.update(1)
     if bar is not None:
         bar.total = len(tasks) + len(failed_tasks) + 1
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(one, *t) for t in tasks]
+    # Worker processes, not threads: papermill's cwd is a process-wide chdir, so threads would race and a
+    # report could run in the wrong folder. Forked workers start in milliseconds.
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_run_option_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
+                               f"{appraisal.options[option].name}: {stage.upper()}",
+                               params(option, stage, f"{name}.json"), timeout) for name, option, stage in tasks]
         for fut in as_completed(futures):
             r = fut.result()
             reports.append(r)

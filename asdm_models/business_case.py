@@ -19,7 +19,8 @@ from .gates import GateResult, evaluate_gate, success_factor_filter, weighted_sc
 from .montecarlo import MonteCarloResult, monte_carlo
 from .sensitivity import scenario_table, switching_values, tornado
 
-__all__ = ["BusinessCase", "business_case", "summary_row", "SUMMARY_COLUMNS", "write_metrics", "options_overview"]
+__all__ = ["BusinessCase", "business_case", "summary_row", "SUMMARY_COLUMNS", "write_metrics", "options_overview",
+           "npsv_table", "recommend", "assumption_register", "FINANCIAL_LABELS", "ENTITY_LABELS"]
 
 DEFAULT_DRAWS = 10_000
 
@@ -31,6 +32,7 @@ SUMMARY_COLUMNS = [
     "name", "npsv_unadjusted_gbp", "npsv_vs_no_change_unadjusted_gbp", "optimism_bias_pv_gbp", "risk_pv_gbp",
     "council_npv_gbp", "council_npv_vs_no_change_unadjusted_gbp", "irr", "discounted_payback_year",
     "lowest_cash_gbp", "shortfall_vs_savings_target_gbp", "exit_cost_gbp", "sunk_costs_gbp",
+    "transfers_vs_no_change_pv_gbp",
     "mean_npsv_vs_no_change_gbp", "se_mean_npsv_vs_no_change_gbp", "p10_council_npv_vs_no_change_gbp",
     "p50_council_npv_vs_no_change_gbp", "p90_council_npv_vs_no_change_gbp", "mc_draws", "weighted_score",
     "shortlisted", "error",
@@ -114,3 +116,91 @@ def options_overview(appraisal, stage: str, *, seed: int = 20261125, draws: int 
     df = pd.DataFrame(rows)
     df["rank"] = df["npsv_vs_no_change_gbp"].rank(ascending=False, method="min").astype(int)
     return df
+
+
+# Row labels of the tables behind the reports (one vocabulary for notebooks, explorer and tests).
+FINANCIAL_LABELS = {
+    "council_net_nominal_gbp": "Council net budget: the option",
+    "no_change_net_nominal_gbp": "Council net budget: no change",
+    "saving_vs_no_change_nominal_gbp": "Saving vs no change",
+    "cumulative_saving_nominal_gbp": "Cumulative saving",
+    "savings_target_nominal_gbp": "Savings target",
+    "shortfall_vs_target_nominal_gbp": "Shortfall against the target",
+    "one_off_costs_nominal_gbp": "One-off costs (incl. redundancy, pension strain)",
+    "capital_spend_nominal_gbp": "Capital spend",
+}
+ENTITY_LABELS = {
+    "income": "Income (fee, charges, trading, grants)", "operating_costs": "Operating costs",
+    "profit_before_tax": "Profit before tax", "corporation_tax": "Corporation tax",
+    "profit_after_tax": "Profit after tax", "dividend": "Dividend to the council", "capital": "Capital spend",
+    "cash_flow": "Cash flow", "council_funding": "Council funding", "cash_balance": "Cash balance",
+}
+
+
+def npsv_table(result) -> pd.DataFrame:
+    """NPSV of the option and of no change, before and after optimism bias and risk, and the difference."""
+    nc_u = result.npsv_unadjusted_gbp - result.npsv_vs_no_change_unadjusted_gbp
+    nc = result.npsv_gbp - result.npsv_vs_no_change_gbp
+    return pd.DataFrame({
+        "net present social value": ["Before optimism bias and risk", "Optimism bias and risk (expected)",
+                                     "Risk- and optimism-bias-adjusted"],
+        "option": [result.npsv_unadjusted_gbp, result.npsv_gbp - result.npsv_unadjusted_gbp, result.npsv_gbp],
+        "no change": [nc_u, nc - nc_u, nc],
+        "option vs no change": [result.npsv_vs_no_change_unadjusted_gbp,
+                                result.npsv_vs_no_change_gbp - result.npsv_vs_no_change_unadjusted_gbp,
+                                result.npsv_vs_no_change_gbp],
+    })
+
+
+def recommend(overview: pd.DataFrame):
+    """The option to recommend at a stage, from :func:`options_overview`: the highest NPSV vs no change among
+    short-listed options that beat no change and whose gate is not "stop". ``None`` means keep no change.
+
+    Returns ``(row or None, passed_over)`` where ``passed_over`` lists the options ranked above the choice
+    with the reason each was not chosen.
+    """
+    ok = overview[overview["shortlisted"] & (overview["model"] != "no_change") & (overview["gate"] != "stop")
+                  & (overview["npsv_vs_no_change_gbp"] > 0)]
+    choice = ok.loc[ok["npsv_vs_no_change_gbp"].idxmax()] if len(ok) else None
+    bar = choice["npsv_vs_no_change_gbp"] if choice is not None else 0.0
+    above = overview[(overview["npsv_vs_no_change_gbp"] > bar) & (overview["model"] != "no_change")]
+    passed = [(row["name"], "not short-listed" if not row["shortlisted"] else f"gate: {row['gate']}")
+              for _, row in above.sort_values("npsv_vs_no_change_gbp", ascending=False).iterrows()]
+    return choice, passed
+
+
+def assumption_register(appraisal, result) -> pd.DataFrame:
+    """Every stated driver with the value used, its source and confidence (scenario changes marked)."""
+    from .sensitivity import driver_label
+
+    opt = result.inputs.option
+    stage = result.stage
+    stated = {**opt.drivers, **(opt.fbc_changes if stage == "fbc" else {})}
+    sc = appraisal.scenarios.get(result.scenario)
+    by_scenario = {**sc.changes.get("all", {}), **sc.changes.get(opt.id, {})} if sc else {}
+    entries = ([("economy", p, a) for p, a in appraisal.economy.items()]
+               + [("current service", f"current_service.{p}", a) for p, a in appraisal.current_service.items()]
+               + [("option" + (" (FBC change)" if stage == "fbc" and p in opt.fbc_changes else ""), p, a)
+                  for p, a in stated.items()])
+    rows = []
+    for applies, p, a in entries:
+        used = result.inputs.values[p]
+        rows.append({
+            "applies to": applies, "assumption": driver_label(p, opt), "path": p,
+            "value used": _shown_value(opt, p, used, appraisal.first_year),
+            "source": (f"{result.scenario} scenario (stated: {_shown_value(opt, p, a.value, appraisal.first_year)}; "
+                       f"{a.source or 'no source'})" if p in by_scenario else (a.source or "not stated")),
+            "confidence": a.confidence or "not graded",
+        })
+    return pd.DataFrame(rows)
+
+
+def _shown_value(option, path: str, x: float, first_year: int) -> str:
+    """A driver value in the data's own terms: £, %, or a financial year for timing drivers."""
+    from .assumptions import resolve_path
+    from .sensitivity import format_value
+    from .units import fy_label
+
+    if resolve_path(path, option).unit == "year":
+        return fy_label(first_year + int(x))
+    return format_value(path, x)

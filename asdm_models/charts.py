@@ -7,10 +7,12 @@ figure the package does not already compute.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
-from .units import format_gbp, format_pct
+from .units import format_gbp, format_probability
 
 __all__ = ["cash_flow_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
            "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR"]
@@ -37,28 +39,39 @@ def style(fig: go.Figure, title: str, *, height: int = 420, money_axis: str = "y
     return fig
 
 
+def _e(text) -> str:
+    """Names from the data go into chart titles as text, never as markup."""
+    return html.escape(str(text), quote=False)
+
+
 def _m(x: float) -> str:
     return format_gbp(x, millions=abs(x) >= 1_000_000)
 
 
 def cash_flow_figure(result) -> go.Figure:
-    """The council's net budget by year (nominal cash) under the option and under no change, with the saving."""
+    """The council's net budget by year (nominal cash) under the option and no change; below, the saving
+    against no change and the savings target."""
+    from plotly.subplots import make_subplots
+
     fin = result.financial_case
     years = list(fin.columns)
     saving = fin.loc["saving_vs_no_change_nominal_gbp"].to_numpy()
-    fig = go.Figure()
-    fig.add_bar(x=years, y=fin.loc["council_net_nominal_gbp"].to_numpy(), name=result.name, marker_color=OPTION_COLOUR)
-    fig.add_bar(x=years, y=fin.loc["no_change_net_nominal_gbp"].to_numpy(), name="No change", marker_color=BASE_COLOUR)
-    fig.add_scatter(x=years, y=saving, name="Saving vs no change", mode="lines+markers", line={"color": GOOD},
-                    yaxis="y2")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4])
+    fig.add_bar(x=years, y=fin.loc["council_net_nominal_gbp"].to_numpy(), name=_e(result.name),
+                marker_color=OPTION_COLOUR, row=1, col=1)
+    fig.add_bar(x=years, y=fin.loc["no_change_net_nominal_gbp"].to_numpy(), name="No change", marker_color=BASE_COLOUR,
+                row=1, col=1)
+    fig.add_bar(x=years, y=saving, name="Saving vs no change", row=2, col=1,
+                marker_color=[GOOD if v >= 0 else BAD for v in saving])
     fig.add_scatter(x=years, y=fin.loc["savings_target_nominal_gbp"].to_numpy(), name="Savings target",
-                    mode="lines", line={"color": TARGET, "dash": "dash"}, yaxis="y2")
+                    mode="lines", line={"color": TARGET, "dash": "dash", "shape": "hv"}, row=2, col=1)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="net budget", row=1, col=1)
+    fig.update_yaxes(title_text="saving", row=2, col=1)
     total = float(saving.sum())
-    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "tickprefix": "£",
-                                                "tickformat": ",.3~s", "showgrid": False, "title": "saving"})
     verb = "saves" if total >= 0 else "costs"
-    return style(fig, f"{result.name} {verb} the council {_m(abs(total))} in cash over "
-                      f"{len(years)} years against no change")
+    return style(fig, f"{_e(result.name)} {verb} the council {_m(abs(total))} in cash over "
+                      f"{len(years)} years against no change", height=520)
 
 
 def waterfall_figure(result) -> go.Figure:
@@ -74,7 +87,7 @@ def waterfall_figure(result) -> go.Figure:
         connector={"line": {"color": "#bbb"}}))
     fig.update_xaxes(tickangle=-35)
     d = result.npsv_vs_no_change_gbp
-    title = (f"{result.name} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change "
+    title = (f"{_e(result.name)} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change "
              f"(NPSV, {result.stage.upper()}, risk- and optimism-bias-adjusted)")
     return style(fig, title, height=480)
 
@@ -84,15 +97,15 @@ def tornado_figure(tornado_df, name: str = "the option") -> go.Figure:
     df = tornado_df.iloc[::-1]
     base = float(tornado_df["base_npsv_vs_no_change_gbp"].iloc[0]) if len(tornado_df) else 0.0
     fig = go.Figure()
-    fig.add_bar(y=df["label"], x=df["npsv_vs_no_change_low_gbp"] - base, base=base, orientation="h",
+    fig.add_bar(y=[_e(x) for x in df["label"]], x=df["npsv_vs_no_change_low_gbp"] - base, base=base, orientation="h",
                 name="Driver at its low", marker_color="#6baed6")
-    fig.add_bar(y=df["label"], x=df["npsv_vs_no_change_high_gbp"] - base, base=base, orientation="h",
+    fig.add_bar(y=[_e(x) for x in df["label"]], x=df["npsv_vs_no_change_high_gbp"] - base, base=base, orientation="h",
                 name="Driver at its high", marker_color="#08519c")
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
     fig.update_layout(barmode="overlay")
     if len(tornado_df):
         top = tornado_df.iloc[0]
-        title = f"{top['label']} moves {name}'s NPSV vs no change most ({_m(top['swing_gbp'])} swing)"
+        title = f"{_e(top['label'])} moves {_e(name)}'s NPSV vs no change most ({_m(top['swing_gbp'])} swing)"
     else:
         title = "No uncertain drivers stated"
     return style(fig, title, height=max(300, 90 + 38 * len(df)), money_axis="x")
@@ -111,7 +124,7 @@ def distribution_figure(mc, name: str = "the option") -> go.Figure:
                       annotation_position="top")
     fig.update_yaxes(tickformat=".0%", title="share of draws")
     fig.update_layout(showlegend=False, bargap=0)
-    title = (f"{format_pct(mc.prob_beats_no_change, 0)} chance that {name} beats no change "
+    title = (f"{format_probability(mc.prob_beats_no_change)} chance that {_e(name)} beats no change "
              f"({mc.draws:,} draws; P50 {_m(mc.p50)})")
     fig = style(fig, title, money_axis="x")
     fig.update_yaxes(tickprefix="", tickformat=".0%")
@@ -132,8 +145,8 @@ def fan_figure(mc, name: str = "the option") -> go.Figure:
     fig.add_scatter(x=years, y=fan["p50"], mode="lines+markers", line={"color": OPTION_COLOUR}, name="P50")
     fig.add_hline(y=0, line={"color": "#444", "width": 1})
     cross = next((y for y, v in zip(years, fan["p50"]) if v >= 0), None)
-    title = (f"On the median path {name} overtakes no change in {cross}" if cross else
-             f"On the median path {name} does not overtake no change within the period")
+    title = (f"On the median path {_e(name)} overtakes no change in {cross}" if cross else
+             f"On the median path {_e(name)} does not overtake no change within the period")
     return style(fig, title)
 
 
@@ -160,14 +173,14 @@ def options_figure(summary, stage: str) -> go.Figure:
     fig = go.Figure()
     err_plus = (df["p90_npsv_vs_no_change_gbp"] - df["p50_npsv_vs_no_change_gbp"]).to_numpy()
     err_minus = (df["p50_npsv_vs_no_change_gbp"] - df["p10_npsv_vs_no_change_gbp"]).to_numpy()
-    fig.add_bar(y=df["name"], x=df["npsv_vs_no_change_gbp"], orientation="h", name="NPSV vs no change",
+    fig.add_bar(y=[_e(x) for x in df["name"]], x=df["npsv_vs_no_change_gbp"], orientation="h", name="NPSV vs no change",
                 marker_color=[GOOD if v > 0 else BAD for v in df["npsv_vs_no_change_gbp"]])
-    fig.add_scatter(y=df["name"], x=df["p50_npsv_vs_no_change_gbp"], mode="markers", name="P50 with P10-P90",
+    fig.add_scatter(y=[_e(x) for x in df["name"]], x=df["p50_npsv_vs_no_change_gbp"], mode="markers", name="P50 with P10-P90",
                     marker={"color": "#222", "symbol": "diamond"},
                     error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#222"})
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
     best = df.iloc[-1] if len(df) else None
-    title = (f"{best['name']} offers the most value against no change at {stage.upper()} "
+    title = (f"{_e(best['name'])} offers the most value against no change at {stage.upper()} "
              f"({_m(best['npsv_vs_no_change_gbp'])})" if best is not None and best["npsv_vs_no_change_gbp"] > 0
              else f"No option beats no change at {stage.upper()}")
     return style(fig, title, height=max(320, 110 + 48 * len(df)), money_axis="x")
@@ -178,7 +191,7 @@ def scenario_figure(scen_df, name: str = "the option") -> go.Figure:
                            marker_color=[GOOD if v > 0 else BAD for v in scen_df["npsv_vs_no_change_gbp"]],
                            text=[_m(v) for v in scen_df["npsv_vs_no_change_gbp"]], textposition="outside"))
     worst = scen_df["npsv_vs_no_change_gbp"].min()
-    title = (f"{name} beats no change in every scenario (worst {_m(worst)})" if worst > 0 else
-             f"{name} falls behind no change in at least one scenario (worst {_m(worst)})")
+    title = (f"{_e(name)} beats no change in every scenario (worst {_m(worst)})" if worst > 0 else
+             f"{_e(name)} falls behind no change in at least one scenario (worst {_m(worst)})")
     return style(fig, title, height=360)
 

@@ -384,13 +384,9 @@ def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed
         econ_nc = _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk, by_year=True)[2]
         return (econ - econ_nc) * inp.factors
 
-    from .drivers import DRIVERS
+    from .sensitivity import driver_label
 
-    labels = {}
-    for p in drawn:
-        name = p.removeprefix("current_service.")
-        labels[p] = (DRIVERS[name].label + (" (current service)" if p.startswith("current_service.") else "")
-                     if name in DRIVERS else p)
+    labels = {p: driver_label(p, inp.option) for p in drawn}
     return MonteCarloResult(
         appraisal_id=appraisal.id, option=inp.option.id, stage=stage, scenario=inp.scenario, seed=seed, draws=draws,
         years=appraisal.years, npsv_vs_no_change_gbp=npsv - nc_npsv,

@@ -36,11 +36,15 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
 
 
 def escape_md(text: str) -> str:
-    """Text from the data made safe inside Markdown/HTML: no tags, no Markdown control characters."""
-    out = html.escape(str(text), quote=True)
-    for ch in "\\`*_{}[]<>#|":
-        out = out.replace(ch, "\\" + ch) if ch not in "<>" else out
-    return out
+    r"""Text from the data made safe inside Markdown and HTML: no tags, no Markdown or maths control characters.
+
+    >>> print(escape_md("Council's <b>plan</b> #1 $5"))
+    Council's &lt;b&gt;plan&lt;/b&gt; \#1 \$5
+    """
+    out = str(text).replace("\\", "\\\\")
+    for ch in "`*_{}[]#|$":
+        out = out.replace(ch, "\\" + ch)
+    return html.escape(out, quote=False)
 
 
 def show_markdown(text: str) -> None:
@@ -51,7 +55,7 @@ def show_table(df, *, index: bool = False, formats: dict | None = None) -> None:
     """A pandas table as HTML with the given column formatters (values are escaped)."""
     formatters = {k: (lambda f: (lambda v: "" if v is None or v != v else f(v)))(f) for k, f in (formats or {}).items()}
     display({"text/html": df.to_html(index=index, formatters=formatters, escape=True, border=0,
-                                     classes="asdm-table", na_rep=""),
+                                     classes="asdm-table", na_rep="", justify="left"),
              "text/plain": df.to_string(index=index)}, raw=True)
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "fy_label",
     "format_gbp",
     "format_pct",
+    "format_probability",
 ]
 
 _PCT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*%\s*$")
@@ -185,3 +186,22 @@ def format_pct(x: float | None, digits: int = 1) -> str:
         return ("-" if x < 0 else "") + "inf%"
     v = _round_half_up(float(x) * 100, digits)
     return f"{v + 0.0:.{digits}f}%"  # + 0.0 turns -0.0 into 0.0
+
+
+def format_probability(p: float | None) -> str:
+    """A probability as a reader should see it: never "100%" or "0%" unless it is certain.
+
+    >>> format_probability(0.9998), format_probability(1.0), format_probability(0.0004), format_probability(0.634)
+    ('>99.9%', '100%', '<0.1%', '63%')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    if p in (0.0, 1.0):
+        return f"{p * 100:.0f}%"
+    if p > 0.999:
+        return ">99.9%"
+    if p < 0.001:
+        return "<0.1%"
+    if p > 0.995 or p < 0.005:
+        return format_pct(p, 1)
+    return format_pct(p, 0)
