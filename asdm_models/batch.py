@@ -21,6 +21,7 @@ import html
 import json
 import math
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import sys
@@ -88,12 +89,14 @@ def _export_html(nb, title: str) -> str:
 
     exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    from plotly.offline import get_plotlyjs
+
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "plotly_js": get_plotlyjs()})
     return body
 
 
 def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path, title: str,
-                     timeout: int = 600) -> tuple[str, str | None]:
+                     timeout: int = 600, engine: str | None = None) -> tuple[str, str | None]:
     """Execute one notebook with papermill and write ``.ipynb`` and ``.html`` atomically.
 
     Returns ``(status, error)``: ``("ok", None)`` or ``("failed", reason)``. A failed notebook is kept as
@@ -104,9 +107,14 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
 
     partial = out_ipynb.with_name(f".{out_ipynb.stem}.partial.ipynb")
     failed = out_ipynb.with_name(f"{out_ipynb.stem}.FAILED.ipynb")
+    engine_kwargs = {}
+    if engine == WARM_ENGINE:
+        _register_warm_engine()
+        engine_kwargs["kernel_cwd"] = str(cwd)
     try:
         papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout)
+                                   progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
+                                   engine_name=engine, **engine_kwargs)
     except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
         reason = _reason(e)
         if partial.exists():
@@ -125,13 +133,94 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
     return "ok", None
 
 
-def _run_option_report(notebook, run_dir, name, option, stage, title, params, timeout) -> dict:
-    """One business-case report (runs in a worker process)."""
+def _run_report(notebook, run_dir, name, option, stage, title, params, timeout) -> dict:
+    """One report (runs in a worker process, on the worker's warm kernel)."""
     t0 = time.perf_counter()
     status, error = execute_notebook(notebook, run_dir / f"{name}.ipynb", params, cwd=run_dir, title=title,
-                                     timeout=timeout)
+                                     timeout=timeout, engine=WARM_ENGINE)
     return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
             "seconds": round(time.perf_counter() - t0, 1)}
+
+
+# ---------------------------------------------------------------------------------------------- warm kernels
+# A kernel costs a second or two to start, longer than a report takes to compute. Each batch worker keeps
+# one kernel and runs its reports on it, one after another, through papermill (parameter injection,
+# metadata, error handling are papermill's). Between reports the kernel's namespace is wiped and its
+# execution counter reset, so a report sees nothing of the one before and numbers its cells from 1.
+WARM_ENGINE = "asdm-warm-kernel"
+_WARM: dict = {}
+
+
+def _warm_kernel(kernel_name: str, cwd: str):
+    """The worker's kernel and its client: started on first use, wiped clean before every later report."""
+    from jupyter_client.manager import KernelManager
+
+    km = _WARM.get("km")
+    if km is not None and (_WARM.get("cwd") != cwd or not km.is_alive()):
+        _shutdown_warm_kernel()
+        km = None
+    if km is None:
+        km = KernelManager(kernel_name=kernel_name)
+        # No history database: the execution counter is reset per report, which a history would refuse.
+        km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        kc.allow_stdin = False
+        _WARM.update(km=km, kc=kc, cwd=cwd)
+        if not _WARM.get("finaliser"):
+            multiprocessing.util.Finalize(None, _shutdown_warm_kernel, exitpriority=10)
+            _WARM["finaliser"] = True
+    else:
+        reply = _WARM["kc"].execute_interactive(
+            "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1",
+            store_history=False, timeout=60, output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise RunError(f"could not reset the worker's kernel: {reply['content'].get('evalue')}")
+    return km, _WARM["kc"]
+
+
+def _shutdown_warm_kernel() -> None:
+    km = _WARM.pop("km", None)
+    kc = _WARM.pop("kc", None)
+    _WARM.pop("cwd", None)
+    if kc is not None:
+        kc.stop_channels()
+    if km is not None:
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # a kernel that is already gone needs no shutting down
+            pass
+
+
+def _register_warm_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            cwd = kwargs.pop("kernel_cwd")
+            km, kc = _warm_kernel(kernel_name, cwd)
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
+                                 stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=km, **final)
+            client.kc = kc  # the worker's open client: no new channels, no wait for the kernel per report
+            # papermill saves the whole notebook as each cell starts and ends; nobody reads those intermediate
+            # files here, and the saves cost more than the cells. It still saves once when the notebook
+            # completes (also on error, so a failed report keeps its partial notebook).
+            output_path, nb_man.output_path = nb_man.output_path, None
+            try:
+                return client.execute()
+            finally:
+                nb_man.output_path = output_path
+
+    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
 
 
 def _reason(e: Exception) -> str:
@@ -233,9 +322,12 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     # Worker processes, not threads: papermill's cwd is a process-wide chdir, so threads would race and a
     # report could run in the wrong folder. Forked workers start in milliseconds.
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_run_option_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
-                               f"{appraisal.options[option].name}: {stage.upper()}",
-                               params(option, stage, f"{name}.json"), timeout) for name, option, stage in tasks]
+        # The options appraisal computes its own figures, so it runs alongside the option reports.
+        futures = [pool.submit(_run_report, OPTIONS_NOTEBOOK, run_dir, "options_appraisal", None, ",".join(stages),
+                               f"{appraisal.title}: options appraisal", params(), timeout)]
+        futures += [pool.submit(_run_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
+                                f"{appraisal.options[option].name}: {stage.upper()}",
+                                params(option, stage, f"{name}.json"), timeout) for name, option, stage in tasks]
         for fut in as_completed(futures):
             r = fut.result()
             reports.append(r)
@@ -243,17 +335,11 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                 bar.write(f"  {'ok    ' if r['status'] == 'ok' else 'FAILED'} {r['name']} ({r['seconds']} s)"
                           + (f": {r['error']}" if r["error"] else ""))
                 bar.update(1)
-    t0 = time.perf_counter()
-    status, error = execute_notebook(OPTIONS_NOTEBOOK, run_dir / "options_appraisal.ipynb", params(),
-                                     cwd=run_dir, title=f"{appraisal.title}: options appraisal", timeout=timeout)
-    reports.append({"name": "options_appraisal", "option": None, "stage": ",".join(stages), "status": status,
-                    "error": error, "seconds": round(time.perf_counter() - t0, 1)})
     if bar is not None:
-        bar.write(f"  {'ok    ' if status == 'ok' else 'FAILED'} options_appraisal" + (f": {error}" if error else ""))
-        bar.update(1)
         bar.close()
 
     order = {n: i for i, (n, _, _) in enumerate(sorted(tasks + failed_tasks, key=lambda x: (stages.index(x[2]), options.index(x[1]))))}
+    order["options_appraisal"] = len(order)
     reports.sort(key=lambda r: order.get(r["name"], len(order)))
     rows = []
     for r in reports:

@@ -1,8 +1,8 @@
 """Display helpers for the report notebooks: figures and prose that export to offline HTML deterministically.
 
 * Figures are displayed as a bundle: the plotly JSON (for JupyterLab) and HTML with a *fixed*
-  div id (for the exported report). plotly.js is embedded once, in the first figure of the
-  notebook, so the HTML report works with no network and no CDN.
+  div id (for the exported report). The report template (``templates/asdm_report``) embeds
+  plotly.js once in the page head, so the HTML report works with no network and no CDN.
 * Nothing displayed carries a timestamp or a random id, so a re-run gives identical outputs.
 * Prose goes out as Markdown built from the figures, escaped where it quotes the data.
 """
@@ -19,12 +19,11 @@ from .reference import PROJECT_ROOT
 
 __all__ = ["show_figure", "show_markdown", "show_table", "resolve_data_dir", "escape_md", "reset"]
 
-_STATE = {"plotlyjs_done": False, "names": set()}
+_STATE = {"names": set()}
 
 
 def reset() -> None:
-    """Forget that plotly.js was embedded (for a new notebook in the same kernel)."""
-    _STATE["plotlyjs_done"] = False
+    """Forget the figure names used so far (for a notebook re-run in the same kernel)."""
     _STATE["names"].clear()
 
 
@@ -60,15 +59,16 @@ def show_table(df, *, index: bool = False, formats: dict | None = None) -> None:
 
 
 def show_figure(fig, name: str) -> None:
-    """Display a plotly figure so that it works in JupyterLab and in an offline HTML export.
+    """Display a plotly figure so that it works in JupyterLab and in the exported HTML report.
 
-    ``name`` must be unique in the notebook: it becomes the figure's div id (deterministic output).
+    The output carries the plotly JSON (JupyterLab renders it) and a small HTML div with a fixed id
+    (``name`` must be unique in the notebook) for the HTML report. plotly.js itself is not put in the
+    notebook: the report template embeds it once in the page head, which keeps executed notebooks small
+    (papermill saves the notebook after every cell).
     """
     if name in _STATE["names"]:
         raise ValueError(f"figure name {name!r} used twice in this notebook")
     _STATE["names"].add(name)
-    include = not _STATE["plotlyjs_done"]
-    body = fig.to_html(full_html=False, include_plotlyjs=include, div_id=f"asdm-{name}",
+    body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"asdm-{name}",
                        config={"displaylogo": False, "responsive": True})
-    _STATE["plotlyjs_done"] = True
     display({"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": body}, raw=True)

@@ -376,18 +376,18 @@ class DriverControl:
         self._busy = False
         tip = html.escape(" ".join(x for x in (spec.description, spec.provenance) if x), quote=True)
         self.label = W.HTML(f'<span title="{tip}">{html.escape(spec.label)}</span>',
-                            layout=W.Layout(width="290px"))
+                            layout=W.Layout(width="255px"))
         if spec.unit == "year":
             self.slider = W.SelectionSlider(options=[(fy_label(first_year + t), t) for t in range(period)],
                                             value=int(spec.base), readout=False, continuous_update=False,
-                                            layout=W.Layout(width="190px"))
+                                            layout=W.Layout(width="170px"))
         else:
             self.slider = W.FloatSlider(min=spec.low, max=spec.high, step=spec.step, value=spec.base, readout=False,
-                                        continuous_update=False, layout=W.Layout(width="190px"))
+                                        continuous_update=False, layout=W.Layout(width="170px"))
         self.text = W.Text(value=format_value(spec, spec.base, first_year), continuous_update=False,
-                           layout=W.Layout(width="115px"))
+                           layout=W.Layout(width="110px"))
         self.text.add_class("asdm-value")
-        self.change = W.HTML("", layout=W.Layout(width="95px"))
+        self.change = W.HTML("", layout=W.Layout(width="90px"))
         self.change.add_class("asdm-change")
         self.message = W.HTML("")
         self.message.add_class("asdm-refused")
@@ -560,7 +560,7 @@ class Explorer(W.VBox):
         self.option_picker = W.Dropdown(description="Option")
         self.stage_picker = W.ToggleButtons(options=[("OBC", "obc"), ("FBC", "fbc")], value=stage,
                                             tooltips=["Outline business case", "Full business case"])
-        self.compare_picker = W.Dropdown(description="Compare with")
+        self.compare_picker = W.Dropdown(description="Compare with", style={"description_width": "initial"})
         self.reset_button = W.Button(description="Reset to saved", icon="undo",
                                      tooltip="Put every driver back to the saved assumptions")
         self.status = W.HTML("")
@@ -575,7 +575,8 @@ class Explorer(W.VBox):
         self.scenario_author = W.Text(description="Author", placeholder="who is saving it")
         self.scenario_note = W.Textarea(description="Note", placeholder="why: the question it answers",
                                         layout=W.Layout(width="420px", height="60px"))
-        self.scenario_overwrite = W.Checkbox(value=False, description="replace a scenario of the same name")
+        self.scenario_overwrite = W.Checkbox(value=False, description="replace a scenario of the same name",
+                                              indent=False)
         self.save_button = W.Button(description="Save as scenario", icon="save", button_style="primary")
         self.save_status = W.HTML("")
         self.save_status.add_class("asdm-save-status")
@@ -592,6 +593,8 @@ class Explorer(W.VBox):
         }
         for f in self.figures.values():
             f.layout.autosize = True
+            f.layout.title.font.size = 14  # the findings as titles (on two lines), in a narrower column than a report's
+            f.layout.margin.t = 95
 
         self.option_picker.observe(self._picked_option, "value")
         self.stage_picker.observe(self._picked_stage, "value")
@@ -603,16 +606,17 @@ class Explorer(W.VBox):
         save_box = W.VBox([W.HTML("<b>Save these changes as a named scenario</b> (only the changed drivers; "
                                   "<code>asdm run DATA --scenario NAME</code> then reproduces these figures)"),
                            W.HBox([self.scenario_name, self.scenario_author]), self.scenario_note,
-                           W.HBox([self.save_button, self.scenario_overwrite]), self.save_status])
-        left = W.VBox([self.accordion], layout=W.Layout(width="720px"))
-        right = W.VBox([self.headline, save_box], layout=W.Layout(min_width="420px"))
+                           W.HBox([self.save_button, self.scenario_overwrite]), self.save_status],
+                          layout=W.Layout(min_width="440px"))
+        charts = W.VBox(list(self.figures.values()), layout=W.Layout(flex="1 1 520px", min_width="480px"))
         self.children = [
             W.HTML(_CSS),
-            W.HBox([self.appraisal_picker, self.option_picker, self.compare_picker]),
+            W.HBox([self.appraisal_picker, self.option_picker, self.compare_picker], layout=W.Layout(flex_flow="row wrap")),
             W.HBox([self.stage_picker, self.reset_button]),
             self.status,
-            W.HBox([left, right], layout=W.Layout(flex_flow="row wrap")),
-            self.figures["cash_flows"], self.figures["waterfall"], self.figures["tornado"],
+            W.HBox([self.headline, save_box], layout=W.Layout(flex_flow="row wrap", justify_content="space-between")),
+            W.HBox([W.VBox([self.accordion], layout=W.Layout(width="650px", flex="0 0 650px")), charts],
+                   layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
         ]
         self._build_controls()
         self.update()
@@ -662,7 +666,8 @@ class Explorer(W.VBox):
             self.status.value = f'<pre style="color:#c0392b">{html.escape(str(e))}</pre>'
             return
         self.appraisal = a
-        self.option_id = next((o for o in a.options if o == self.option_id), list(a.options)[-1])
+        self.option_id = self.option_id if self.option_id in a.options else next(
+            (o for o, opt in a.options.items() if opt.model != "no_change"), a.no_change.id)
         self.compare_id = self.compare_id if self.compare_id in a.options and self.compare_id != self.option_id else None
         self._saved.clear()
         self._set_pickers()
@@ -851,7 +856,7 @@ class Explorer(W.VBox):
                 tr.x = years
                 tr.y = fin.loc[row].to_numpy()
             f.data[0].name = r.name
-            f.layout.title.text = (f"{r.name} {verb} the council {_m(abs(total))} in cash over {len(years)} years "
+            f.layout.title.text = (f"{r.name} {verb} the council {_m(abs(total))} in cash<br>over {len(years)} years "
                                    "against no change")
 
     def _refresh_waterfall(self, r: OptionAppraisal) -> None:
@@ -867,7 +872,7 @@ class Explorer(W.VBox):
             tr.y = values
             tr.measure = ["relative"] * len(ec) + ["total"]
             tr.text = [_m(v) for v in values]
-            f.layout.title.text = (f"{r.name} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change "
+            f.layout.title.text = (f"{r.name} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change<br>"
                                    f"(NPSV, {r.stage.upper()}, risk- and optimism-bias-adjusted)")
 
     def _refresh_tornado(self, rows: list[dict], name: str) -> None:
@@ -879,7 +884,7 @@ class Explorer(W.VBox):
                 labels = [x["label"] for x in rev]
                 f.data[0].y, f.data[0].x, f.data[0].base = labels, [x["low_gbp"] - base for x in rev], base
                 f.data[1].y, f.data[1].x, f.data[1].base = labels, [x["high_gbp"] - base for x in rev], base
-                f.layout.title.text = (f"{rows[0]['label']} moves {name}'s NPSV vs no change most "
+                f.layout.title.text = (f"{rows[0]['label']} moves {name}'s NPSV vs no change most<br>"
                                        f"({_m(rows[0]['swing_gbp'])} swing, around the current settings)")
                 f.layout.height = max(300, 90 + 38 * len(rows))
             else:

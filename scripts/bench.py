@@ -75,9 +75,45 @@ def bench_sensitivity(a, stage: str = "obc") -> float:
     return wall
 
 
+def bench_batch(a) -> dict:
+    """The batch (both stages, 2 workers) against its floor: papermill running as many empty notebooks, 2 workers."""
+    import multiprocessing
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from asdm_models.batch import run_batch
+
+    n_reports = len(a.options) * 2 + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        empty = new_notebook(cells=[new_code_cell("")])
+        empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(empty, tmp / "empty.ipynb")
+        t = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(_run_empty, [tmp] * n_reports, range(n_reports)))
+        floor = time.perf_counter() - t
+        t = time.perf_counter()
+        res = run_batch(a.data_dir, tmp / "out", jobs=2, seed=SEED, progress=False)
+        wall = time.perf_counter() - t
+    return {"floor": floor, "wall": wall, "reports": n_reports, "ok": res.ok}
+
+
+def _run_empty(tmp, i):
+    import papermill
+
+    papermill.execute_notebook(str(tmp / "empty.ipynb"), str(tmp / f"empty-{i}.ipynb"), kernel_name="python3",
+                               progress_bar=False, log_output=False)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--examples", nargs="*", default=EXAMPLES)
+    ap.add_argument("--no-batch", action="store_true", help="skip the papermill batch timing (slowest part)")
     args = ap.parse_args()
     print(f"asdm benchmark: numpy {np.__version__}, Python {sys.version.split()[0]}\n")
     for name in args.examples:
@@ -97,9 +133,17 @@ def main() -> int:
               "shared across options")
         sens = bench_sensitivity(a)
         print(f"Tornado + switching values + 50x50 grid, all {len(a.options)} options: {sens:.3f} s")
-        extra = globals().get("bench_extra")
-        if extra:
-            extra(a)
+        if name == "example_leisure" and not args.no_batch:
+            try:
+                from bench_explorer import bench_extra
+            except ImportError:
+                bench_extra = None
+            if bench_extra is not None:
+                bench_extra(a)
+            b = bench_batch(a)
+            print(f"Batch, both stages, --jobs 2: {b['wall']:.1f} s for {b['reports']} reports "
+                  f"({'all ok' if b['ok'] else 'SOME FAILED'}); floor (papermill, {b['reports']} empty notebooks, "
+                  f"2 workers): {b['floor']:.1f} s -> {b['wall'] / b['floor']:.2f}x the floor")
         print()
     return 0
 

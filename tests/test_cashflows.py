@@ -457,9 +457,10 @@ def test_trading_company_viability_by_hand(hand):
     assert r.lowest_cash_gbp == pytest.approx(-1_530.0, abs=1e-6)
     assert r.entity_accounts.loc["council_funding", "2027-28"] == pytest.approx(20_400.0, abs=1e-9)
     assert r.entity_accounts.loc["cash_balance", "2027-28"] == pytest.approx(-1_530.0, abs=1e-6)
-    # Enough funding (22,000 real = 22,440 nominal) keeps the company in cash: lowest balance 0 (year 0).
+    # Enough funding (22,000 real = 22,440 nominal) keeps the company in cash: its lowest balance, counted from
+    # go-live (the company does not exist before), is 22,440 - 21,930 = 510 in 2027-28.
     r2 = appraise(hand, "trading_company", "obc", overrides={"planned_funding_gbp": 22_000})
-    assert r2.lowest_cash_gbp == pytest.approx(0.0, abs=1e-9)
+    assert r2.lowest_cash_gbp == pytest.approx(510.0, abs=1e-6)
 
 
 # ------------------------------------------------------------------------------------------
