@@ -856,7 +856,7 @@ class Explorer(W.VBox):
                 tr.x = years
                 tr.y = fin.loc[row].to_numpy()
             f.data[0].name = r.name
-            f.layout.title.text = (f"{r.name} {verb} the council {_m(abs(total))} in cash<br>over {len(years)} years "
+            f.layout.title.text = (f"{html.escape(r.name)} {verb} the council {_m(abs(total))} in cash<br>over {len(years)} years "
                                    "against no change")
 
     def _refresh_waterfall(self, r: OptionAppraisal) -> None:
@@ -872,7 +872,7 @@ class Explorer(W.VBox):
             tr.y = values
             tr.measure = ["relative"] * len(ec) + ["total"]
             tr.text = [_m(v) for v in values]
-            f.layout.title.text = (f"{r.name} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change<br>"
+            f.layout.title.text = (f"{html.escape(r.name)} is {_m(abs(d))} {'better' if d >= 0 else 'worse'} than no change<br>"
                                    f"(NPSV, {r.stage.upper()}, risk- and optimism-bias-adjusted)")
 
     def _refresh_tornado(self, rows: list[dict], name: str) -> None:
@@ -884,7 +884,7 @@ class Explorer(W.VBox):
                 labels = [x["label"] for x in rev]
                 f.data[0].y, f.data[0].x, f.data[0].base = labels, [x["low_gbp"] - base for x in rev], base
                 f.data[1].y, f.data[1].x, f.data[1].base = labels, [x["high_gbp"] - base for x in rev], base
-                f.layout.title.text = (f"{rows[0]['label']} moves {name}'s NPSV vs no change most<br>"
+                f.layout.title.text = (f"{html.escape(rows[0]['label'])} moves {html.escape(name)}'s NPSV vs no change most<br>"
                                        f"({_m(rows[0]['swing_gbp'])} swing, around the current settings)")
                 f.layout.height = max(300, 90 + 38 * len(rows))
             else:

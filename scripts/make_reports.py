@@ -1,4 +1,4 @@
-"""`make reports`: the headline table of every bundled example appraisal, printed and written under reports/."""
+"""`make reports`: the full batch of reports for every bundled example appraisal (asdm run), into reports/."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from asdm_models import PROJECT_ROOT, load_appraisal
+from asdm_models import PROJECT_ROOT
+from asdm_models.batch import run_batch
 from asdm_models.errors import AsdmError
-from asdm_models.tables import format_headline, headline_frame, write_csv_atomic
+from asdm_models.tables import format_headline
 
 EXAMPLES = ["example_leisure", "example_depot"]
 
@@ -21,19 +22,18 @@ def main() -> int:
     failed = 0
     for name in EXAMPLES:
         data_dir = PROJECT_ROOT / "data" / name
-        if not data_dir.exists():
-            continue
         try:
-            a = load_appraisal(data_dir)
-            df = headline_frame(a)
+            res = run_batch(data_dir, args.out, jobs=args.jobs,
+                            command=["make", "reports", f"({name}, --jobs {args.jobs})"])
         except AsdmError as e:
-            print(f"{name}: FAILED: {e}", file=sys.stderr)
+            print(f"{name}: FAILED before running: {e}", file=sys.stderr)
             failed += 1
             continue
-        print(format_headline(df, a))
-        out = args.out / name / "headline.csv"
-        write_csv_atomic(df, out)
-        print(f"written {out.relative_to(PROJECT_ROOT) if out.is_relative_to(PROJECT_ROOT) else out}\n")
+        base = res.summary[res.summary["scenario"] == "base"]
+        print(format_headline(base.rename(columns={}), None))
+        print(f"{name}: {sum(r['status'] == 'ok' for r in res.reports)} of {len(res.reports)} reports ok")
+        print(f"open {res.run_dir / 'index.html'}\n")
+        failed += not res.ok
     return 1 if failed else 0
 
 
