@@ -337,7 +337,9 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
         gain = (_sum(opt, cash_names, T) + _sum(base, cash_names, T).scale(-1.0)).mask(post)
         social_gain = (opt["social_benefits"] + base["social_benefits"].scale(-1.0)).mask(post)
         shortfall_cash, shortfall_social = (
-            zero if g.is_zero() else term(-spec.benefits_shortfall, np.maximum(g.values(), 0.0))
+            zero if g.is_zero() else
+            g.scale(-spec.benefits_shortfall) if g.has_nonnegative_coefficients() else  # no loss to floor: stay factorised
+            term(-spec.benefits_shortfall, np.maximum(g.values(), 0.0))
             for g in (gain, social_gain))
     else:
         shortfall_cash = shortfall_social = zero

@@ -99,6 +99,15 @@ class Flow:
     def is_zero(self) -> bool:
         return not self.terms and not self.points
 
+    def has_nonnegative_coefficients(self) -> bool:
+        """True when every coefficient (and point amount) is >= 0 in every case.
+
+        Every profile and mask the model builds is >= 0 (price indices, ramps, go-live masks), so such a
+        flow is >= 0 in every year: a floor at zero would change nothing and need not be computed.
+        """
+        return (all(np.all(np.asarray(c) >= 0) for c, _, _ in self.terms)
+                and all(np.all(a >= 0) for a, _ in self.points))
+
     def values(self) -> np.ndarray:
         """The flow by year: shape ``(T,)``, or ``(n, T)`` when anything varies by draw."""
         groups: dict = {}

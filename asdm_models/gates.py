@@ -65,7 +65,7 @@ def evaluate_gate(appraisal, stage: str, metrics: dict) -> GateResult:
     'stop'
     """
     rows = []
-    recommendation = PROCEED
+    outcomes = []
     for t in appraisal.gates[stage]:
         value = metrics.get(t.metric)
         bits = []
@@ -77,19 +77,23 @@ def evaluate_gate(appraisal, stage: str, metrics: dict) -> GateResult:
         if value is None:
             applies = not (t.metric.startswith("entity_") or t.metric == "shortfall_vs_savings_target_gbp")
             result = "not assessed" if applies else "n/a"
-            if result == "not assessed" and t.required:
-                recommendation = NOT_ASSESSED
         else:
             ok = (t.min is None or value >= t.min) and (t.max is None or value <= t.max)
             result = "pass" if ok else "fail"
-            if not ok and recommendation != NOT_ASSESSED:
-                if t.required:
-                    recommendation = STOP
-                elif recommendation == PROCEED:
-                    recommendation = CONDITIONS
+        outcomes.append((result, t.required))
         rows.append({"metric": t.metric, "description": t.description or GATE_METRICS[t.metric],
                      "threshold": threshold, "value": value, "value_text": _fmt(t.metric, value),
                      "required": t.required, "result": result})
+    # A required test that fails stops the option whatever else is unknown; a required test that could not
+    # be assessed leaves it unassessed; an optional failure adds conditions.
+    if ("fail", True) in outcomes:
+        recommendation = STOP
+    elif ("not assessed", True) in outcomes:
+        recommendation = NOT_ASSESSED
+    elif ("fail", False) in outcomes:
+        recommendation = CONDITIONS
+    else:
+        recommendation = PROCEED
     return GateResult(stage, recommendation, pd.DataFrame(rows, columns=["metric", "description", "threshold", "value",
                                                                          "value_text", "required", "result"]))
 

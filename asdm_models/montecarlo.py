@@ -327,7 +327,7 @@ def _evaluate_chunks(inp: OptionInputs, drawn: dict, risk_u: dict, draws: int, c
 
 
 def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed=20261125, *, scenario=None,
-                chunk: int = CHUNK, _cache: dict | None = None) -> MonteCarloResult:
+                overrides: dict | None = None, chunk: int = CHUNK, _cache: dict | None = None) -> MonteCarloResult:
     """Monte Carlo simulation of one option against no change.
 
     Parameters
@@ -342,6 +342,9 @@ def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed
         The run's seed. Each driver's stream is derived from (seed, appraisal id, driver path).
     scenario : str, optional
         Drivers a scenario sets are fixed at the scenario's value (not drawn).
+    overrides : dict, optional
+        As in :func:`appraise`: fixed values (not drawn); economy and ``current_service.*`` paths apply to
+        no change too.
     chunk : int
         Draws evaluated at once (memory control only: results do not depend on it).
 
@@ -365,9 +368,13 @@ def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed
         seed = int(seed.integers(0, 2**63 - 1))
     cache = _cache if _cache is not None else {}
     sampler = cache.setdefault(("sampler", seed, draws), _Sampler(appraisal, seed, draws))
-    inp = build_inputs(appraisal, option, stage, scenario)
-    nc = build_inputs(appraisal, appraisal.no_change, stage, scenario)
-    nc_key = ("no_change", stage, inp.scenario, seed, draws)
+    from .scenarios import is_shared_path
+
+    overrides = dict(overrides or {})
+    shared = {k: x for k, x in overrides.items() if is_shared_path(k)}
+    inp = build_inputs(appraisal, option, stage, scenario, overrides)
+    nc = build_inputs(appraisal, appraisal.no_change, stage, scenario, shared)
+    nc_key = ("no_change", stage, inp.scenario, seed, draws, tuple(sorted(shared.items())))
     if nc_key not in cache:
         nc_drawn, nc_ru = _draw_values(nc, sampler)
         cache[nc_key] = (nc_drawn, nc_ru, _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk))

@@ -67,22 +67,29 @@ class CaseEvaluator:
     the option being analysed (``target``) only.
     """
 
-    def __init__(self, appraisal, stage: str = "obc", scenario: str | None = None):
+    def __init__(self, appraisal, stage: str = "obc", scenario: str | None = None, *, overrides: dict | None = None,
+                 target=None):
         self.appraisal = appraisal
         self.stage = stage
         self.scenario = scenario
+        # Base-case overrides, as in appraise(): shared paths apply to every option, the rest to ``target``.
+        self.overrides = dict(overrides or {})
+        self.target = appraisal.option(target).id if target is not None else None
         self._inputs: dict[str, OptionInputs] = {}
 
     def inputs(self, option) -> OptionInputs:
         oid = self.appraisal.option(option).id
         if oid not in self._inputs:
-            self._inputs[oid] = build_inputs(self.appraisal, oid, self.stage, self.scenario)
+            ov = {k: x for k, x in self.overrides.items() if oid == self.target or self._shared(k)}
+            self._inputs[oid] = build_inputs(self.appraisal, oid, self.stage, self.scenario, ov)
         return self._inputs[oid]
 
     @staticmethod
     def _shared(path: str) -> bool:
-        return (path.startswith("current_service.") or path == "optimism_bias_level"
-                or (path in DRIVERS and DRIVERS[path].group == "economy"))
+        """Paths that apply to no change too: economy, ``current_service.*`` and the optimism-bias level."""
+        from .scenarios import is_shared_path
+
+        return path == "optimism_bias_level" or is_shared_path(path)
 
     def npvs(self, option, changes: dict, n: int, *, target: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(NPSV, council NPV) of one option for each case; option-only paths apply when ``target``."""
@@ -118,11 +125,15 @@ def _cases(base: dict, paths, values) -> dict:
     return out
 
 
-def tornado(appraisal, option, stage: str = "obc", *, scenario: str | None = None) -> pd.DataFrame:
+def tornado(appraisal, option, stage: str = "obc", *, scenario: str | None = None, overrides: dict | None = None,
+            ranges: dict | None = None) -> pd.DataFrame:
     """One-way sensitivity of NPSV vs no change to each uncertain driver, at its low and high.
 
     Low and high are the distribution's bounds (triangular, PERT, uniform) or its 5th and 95th
     percentiles (normal, lognormal). All cases run in one vectorised evaluation.
+
+    ``overrides`` moves the base case (as in :func:`appraise`); ``ranges`` (path -> object with ``low`` and
+    ``high``) replaces the drivers and ranges tested, e.g. to keep a moved driver's saved range.
 
     Returns
     -------
@@ -131,9 +142,9 @@ def tornado(appraisal, option, stage: str = "obc", *, scenario: str | None = Non
         low, high, npsv_vs_no_change_low_gbp, npsv_vs_no_change_high_gbp, council_npv_vs_no_change_low_gbp,
         council_npv_vs_no_change_high_gbp, swing_gbp, base_npsv_vs_no_change_gbp``.
     """
-    ce = CaseEvaluator(appraisal, stage, scenario)
+    ce = CaseEvaluator(appraisal, stage, scenario, overrides=overrides, target=option)
     inp = ce.inputs(option)
-    dists = inp.distributions
+    dists = inp.distributions if ranges is None else ranges
     cols = ["driver", "label", "unit", "base", "low", "high", "npsv_vs_no_change_low_gbp",
             "npsv_vs_no_change_high_gbp", "council_npv_vs_no_change_low_gbp", "council_npv_vs_no_change_high_gbp",
             "swing_gbp", "base_npsv_vs_no_change_gbp"]

@@ -36,7 +36,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .appraisal import OptionAppraisal, appraise, build_inputs
-from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value
+from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value, resolve_path
 from .charts import cash_flow_figure, tornado_figure, waterfall_figure
 from .drivers import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
@@ -44,7 +44,7 @@ from .gates import evaluate_gate
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
 from .scenarios import data_value, is_shared_path, save_scenario, split_changes
-from .sensitivity import CaseEvaluator, driver_label
+from .sensitivity import driver_label, tornado
 from .units import format_gbp, fy_label
 
 __all__ = ["explorer", "Explorer", "DriverControl", "ControlSpec", "control_specs", "slider_range",
@@ -193,7 +193,7 @@ def control_specs(appraisal: Appraisal, option, stage: str = "obc") -> list[Cont
     entries.sort(key=lambda e: order.index(e[1]))  # stable: economy, staff, running, ... risk
     specs = []
     for path, group, prov in entries:
-        d = _definition(path, opt)
+        d = resolve_path(path, opt)
         base = float(inp.values[path])
         lo, hi, step = slider_range(d.unit, base, inp.distributions.get(path), d.minimum, d.maximum, T)
         label = driver_label(path, opt)
@@ -204,12 +204,6 @@ def control_specs(appraisal: Appraisal, option, stage: str = "obc") -> list[Cont
         specs.append(ControlSpec(path, label, group, d.unit, base, d.minimum, d.maximum, lo, hi, step,
                                  d.description, prov))
     return specs
-
-
-def _definition(path: str, option):
-    from .assumptions import resolve_path
-
-    return resolve_path(path, option)
 
 
 def format_value(spec: ControlSpec, x: float, first_year: int) -> str:
@@ -307,49 +301,19 @@ def _number(s: str):
 # ----------------------------------------------------------------------------------------------
 
 
-class _OverrideEvaluator(CaseEvaluator):
-    """``CaseEvaluator`` whose base case carries the explorer's overrides (shared ones for no change too)."""
-
-    def __init__(self, appraisal, stage: str, option_id: str, overrides: dict):
-        super().__init__(appraisal, stage)
-        self._overrides = dict(overrides)
-        self._target = option_id
-
-    def inputs(self, option):
-        oid = self.appraisal.option(option).id
-        if oid not in self._inputs:
-            ov = self._overrides if oid == self._target else {
-                k: v for k, v in self._overrides.items() if is_shared_path(k)}
-            self._inputs[oid] = build_inputs(self.appraisal, oid, self.stage, None, ov)
-        return self._inputs[oid]
-
-
 def tornado_at(appraisal, option, stage: str, overrides: dict, dists: dict) -> list[dict]:
     """One-way sensitivity around the current settings: each uncertain driver at its low and high.
 
-    Like :func:`asdm_models.sensitivity.tornado` (same cases, same evaluator, one vectorised call),
-    but the other drivers sit at the explorer's values, and a driver the explorer has moved keeps
-    its saved range (``dists``, from the option's saved inputs). Rows sorted by swing, largest first.
+    :func:`asdm_models.sensitivity.tornado` with the explorer's values as the base case; a driver the
+    explorer has moved keeps its saved range (``dists``, from the option's saved inputs). Rows sorted by
+    swing, largest first.
     """
-    oid = appraisal.option(option).id
-    ce = _OverrideEvaluator(appraisal, stage, oid, overrides)
-    inp = ce.inputs(oid)
-    paths = list(dists)
-    if not paths:
+    if not dists:
         return []
-    k = len(paths)
-    n = 2 * k + 1
-    changes = {}
-    for i, p in enumerate(paths):
-        arr = np.full(n, float(inp.values[p]))
-        arr[i], arr[k + i] = dists[p].low, dists[p].high
-        changes[p] = arr
-    e, _ = ce.vs_no_change(oid, changes, n)
-    base = float(e[-1])
-    rows = [{"driver": p, "label": driver_label(p, inp.option), "low_gbp": float(e[i]), "high_gbp": float(e[k + i]),
-             "swing_gbp": float(abs(e[k + i] - e[i])), "base_gbp": base} for i, p in enumerate(paths)]
-    rows.sort(key=lambda r: -r["swing_gbp"])
-    return rows
+    t = tornado(appraisal, option, stage, overrides=overrides, ranges=dists)
+    return [{"driver": r.driver, "label": r.label, "low_gbp": r.npsv_vs_no_change_low_gbp,
+             "high_gbp": r.npsv_vs_no_change_high_gbp, "swing_gbp": r.swing_gbp,
+             "base_gbp": r.base_npsv_vs_no_change_gbp} for r in t.itertuples()]
 
 
 # ----------------------------------------------------------------------------------------------

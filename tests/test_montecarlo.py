@@ -234,3 +234,12 @@ def test_normal_lognormal_uniform_match_scipy():
     np.testing.assert_allclose(un.ppf(U), stats.uniform.ppf(U, 0.01, 0.02), rtol=1e-12)
     # Tornado bounds of a normal are its 5th and 95th percentiles.
     assert (n.low, n.high) == pytest.approx(tuple(stats.norm.ppf([0.05, 0.95], 5.0, 2.0)))
+
+
+def test_overrides_fix_a_driver_and_shared_ones_move_no_change_too(shared):
+    mc = monte_carlo(shared, "redesign", "obc", draws=3000, seed=9, overrides={"staff_efficiency_pct": 0.05})
+    assert "staff_efficiency_pct" not in mc.driver_values
+    # A shared override is applied to no change as well: the twin still differs by exactly 0 in every draw.
+    twin = monte_carlo(shared, "twin", "obc", draws=3000, seed=9, overrides={"pay_inflation": 0.045})
+    assert np.all(twin.npsv_vs_no_change_gbp == 0.0)
+    assert "pay_inflation" not in twin.driver_values
