@@ -615,18 +615,25 @@ def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, fir
             else:
                 col.add(doc.error(p, f"unknown driver{suggest(str(name), allowed)}; valid drivers here: {', '.join(allowed)}"))
             continue
-        d = allowed[name]
-        entry = _split_entry(doc, p, raw, col)
-        if entry is None:
-            continue
-        value, source, confidence, p = entry
-        try:
-            x = parse_driver_value(name, value, d.unit, first_year, period, d.minimum, d.maximum)
-        except ValueError as e:
-            col.add(doc.error(p, str(e), value))
-            continue
-        out[name] = Assumption(x, source, confidence, doc.file, format_path(p, doc.data))
+        a = _assumption(doc, p, raw, name, allowed[name], first_year, period, col)
+        if a is not None:
+            out[name] = a
     return out
+
+
+def _assumption(doc: YamlDoc, p: tuple, raw: Any, name: str, d, first_year: int, period: int,
+                col: _Collector) -> Assumption | None:
+    """One driver entry (``value`` or ``{value, source, confidence, note}``) parsed in the driver's unit, or None."""
+    entry = _split_entry(doc, p, raw, col)
+    if entry is None:
+        return None
+    value, source, confidence, pv = entry
+    try:
+        x = parse_driver_value(name, value, d.unit, first_year, period, d.minimum, d.maximum)
+    except ValueError as e:
+        col.add(doc.error(pv, str(e), value))
+        return None
+    return Assumption(x, source, confidence, doc.file, format_path(pv, doc.data))
 
 
 def _split_entry(doc: YamlDoc, p: tuple, raw: Any, col: _Collector):
@@ -1068,17 +1075,9 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                     col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
                                       + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
                 continue
-            d = paths[key]
-            entry = _split_entry(doc, p, v, col)
-            if entry is None:
-                continue
-            val, src, conf, pv = entry
-            try:
-                x = parse_driver_value(key, val, d.unit, first_year, period, d.minimum, d.maximum)
-            except ValueError as e:
-                col.add(doc.error(pv, str(e), val))
-                continue
-            fbc_changes[key] = Assumption(x, src, conf, doc.file, format_path(p, doc.data))
+            a = _assumption(doc, p, v, key, paths[key], first_year, period, col)
+            if a is not None:
+                fbc_changes[key] = a
         fbc_uncertain = {}
         for key, spec in raw.fbc.uncertain.items():
             p = ("fbc", "uncertain", key)
