@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .assumptions import STAGES, load_appraisal
-from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, business_case
+from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, summary_rows
 from .errors import RunError, ScenarioError
 from .provenance import git_commit, input_hashes, package_versions, sha256_file
 from .reference import PROJECT_ROOT
@@ -523,8 +523,8 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
         if rep["status"] != "ok":
             notes.append(f"report {rep['name']}: recorded as failed, so there are no figures to compare ({rep['error']})")
             continue
-        bc_rows = business_case(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
-                                scenario=None if manifest["scenario"] == "base" else manifest["scenario"]).rows
+        bc_rows = summary_rows(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
+                               scenario=None if manifest["scenario"] == "base" else manifest["scenario"])[3]
         fresh = {r["scenario"]: r for r in json.loads(json.dumps(_clean(bc_rows)))}
         for old in rep["metrics"]:
             new = fresh.get(old["scenario"])

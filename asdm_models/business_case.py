@@ -16,10 +16,10 @@ import pandas as pd
 
 from .appraisal import OptionAppraisal, appraise
 from .gates import GateResult, evaluate_gate, success_factor_filter, weighted_score
-from .montecarlo import MonteCarloResult, monte_carlo
+from .montecarlo import MonteCarloResult, monte_carlo, monte_carlo_all
 from .sensitivity import scenario_table, switching_values, tornado
 
-__all__ = ["BusinessCase", "business_case", "summary_row", "SUMMARY_COLUMNS", "write_metrics", "options_overview",
+__all__ = ["BusinessCase", "business_case", "summary_row", "summary_rows", "SUMMARY_COLUMNS", "write_metrics", "options_overview",
            "npsv_table", "recommend", "assumption_register", "FINANCIAL_LABELS", "ENTITY_LABELS"]
 
 DEFAULT_DRAWS = 10_000
@@ -69,21 +69,28 @@ def summary_row(appraisal, result: OptionAppraisal, mc: MonteCarloResult | None)
     return {c: row[c] for c in SUMMARY_COLUMNS}, gate
 
 
+def summary_rows(appraisal, option, stage: str = "obc", *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
+                 scenario: str | None = None):
+    """The figures behind ``summary.csv`` for one option and stage: the report's own scenario first, then base
+    and every other scenario of the appraisal. Returns ``(result, mc, gate, rows)`` of the report's scenario."""
+    scen = scenario or "base"
+    out = None
+    rows = []
+    for s in [scen] + [x for x in ["base", *appraisal.scenarios] if x != scen]:
+        sc = None if s == "base" else s
+        r = appraise(appraisal, option, stage, scenario=sc)
+        m = monte_carlo(appraisal, option, stage, draws=draws, seed=seed, scenario=sc) if draws else None
+        row, gate = summary_row(appraisal, r, m)
+        rows.append(row)
+        if out is None:
+            out = (r, m, gate)
+    return (*out, rows)
+
+
 def business_case(appraisal, option, stage: str = "obc", *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
                   scenario: str | None = None) -> BusinessCase:
     """The figures of one option's business case at one stage, and its ``summary.csv`` rows."""
-    scen = scenario or "base"
-    result = appraise(appraisal, option, stage, scenario=scenario)
-    mc = monte_carlo(appraisal, option, stage, draws=draws, seed=seed, scenario=scenario) if draws else None
-    row, gate = summary_row(appraisal, result, mc)
-    rows = [row]
-    for other in ["base"] + list(appraisal.scenarios):
-        if other == scen:
-            continue
-        r = appraise(appraisal, option, stage, scenario=None if other == "base" else other)
-        m = monte_carlo(appraisal, option, stage, draws=draws, seed=seed,
-                        scenario=None if other == "base" else other) if draws else None
-        rows.append(summary_row(appraisal, r, m)[0])
+    result, mc, gate, rows = summary_rows(appraisal, option, stage, seed=seed, draws=draws, scenario=scenario)
     return BusinessCase(result, mc, tornado(appraisal, option, stage, scenario=scenario),
                         switching_values(appraisal, option, stage, scenario=scenario),
                         scenario_table(appraisal, option, stage), gate, rows)
@@ -108,11 +115,9 @@ def write_metrics(path, rows: list) -> None:
 def options_overview(appraisal, stage: str, *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
                      scenario: str | None = None) -> pd.DataFrame:
     """Every option at a stage side by side (the options-appraisal report's main table), ranked."""
-    rows = []
-    for o in appraisal.options:
-        r = appraise(appraisal, o, stage, scenario=scenario)
-        m = monte_carlo(appraisal, o, stage, draws=draws, seed=seed, scenario=scenario) if draws else None
-        rows.append(summary_row(appraisal, r, m)[0])
+    mcs = monte_carlo_all(appraisal, stage, draws, seed, scenario=scenario) if draws else {}  # no change shared
+    rows = [summary_row(appraisal, appraise(appraisal, o, stage, scenario=scenario), mcs.get(o))[0]
+            for o in appraisal.options]
     df = pd.DataFrame(rows)
     df["rank"] = df["npsv_vs_no_change_gbp"].rank(ascending=False, method="min").astype(int)
     return df

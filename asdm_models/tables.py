@@ -17,16 +17,16 @@ __all__ = ["headline_frame", "format_headline", "write_csv_atomic", "write_text_
 def headline_frame(appraisal, options=None, stages=("obc", "fbc"), *, scenario=None, draws: int = 0,
                    seed: int = 20261125) -> pd.DataFrame:
     """One row per option and stage with the headline figures (and Monte Carlo percentiles if ``draws``)."""
+    from .montecarlo import monte_carlo_all
+
+    options = options or list(appraisal.options)
     rows = []
     for stage in stages:
-        for o in options or list(appraisal.options):
-            r = appraise(appraisal, o, stage, scenario=scenario)
-            row = r.headline()
-            if draws:
-                from .montecarlo import monte_carlo
-
-                mc = monte_carlo(appraisal, o, stage, draws=draws, seed=seed, scenario=scenario)
-                row.update(mc.summary())
+        mcs = monte_carlo_all(appraisal, stage, draws, seed, scenario=scenario, options=options) if draws else {}
+        for o in options:
+            row = appraise(appraisal, o, stage, scenario=scenario).headline()
+            if o in mcs:
+                row.update(mcs[o].summary())
             rows.append(row)
     df = pd.DataFrame(rows)
     cols = HEADLINE_COLUMNS + [c for c in df.columns if c not in HEADLINE_COLUMNS]
