@@ -10,9 +10,9 @@ import pandas as pd
 
 from .adjustments import optimism_bias_uplift
 from .assumptions import STAGES, Appraisal, Option, resolve_path
-from .cashflows import KIND_REASON, LINES, Evaluation, ItemSpec, ModelSpec, RiskSpec, evaluate
+from .cashflows import KIND_REASON, LINES, PARTIES, Evaluation, ItemSpec, LineShape, LineSpec, ModelSpec, RiskSpec, TaxSpec, evaluate
 from .discounting import discount_factors, npv, to_nominal
-from .drivers import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS
+from .catalogue import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS
 from .errors import ScenarioError
 from .metrics import benefit_cost_ratio, irr, payback_index
 from .units import fy_label
@@ -34,16 +34,16 @@ class OptionInputs:
     scenario: str
     spec: ModelSpec
     values: dict  # path -> float
-    inherited: tuple  # option drivers that follow current_service.<driver>
+    inherited: tuple  # (path, source path): values that follow another (an option driver the current service's)
     distributions: dict  # path -> Distribution (those not fixed by a scenario or override)
     factors: np.ndarray  # discount factors
     ob_by_category: dict  # category -> uplift at this stage
 
 
 def propagate_inherited(values: dict, inherited) -> dict:
-    """Set each inherited option driver to the current service's value (after changes or draws)."""
-    for n in inherited:
-        values[n] = values[f"current_service.{n}"]
+    """Set each value that follows another (after changes or draws): ``inherited`` holds ``(path, source)`` pairs."""
+    for target, source in inherited:
+        values[target] = values[source]
     return values
 
 
@@ -52,9 +52,9 @@ def _check_stage(stage: str) -> None:
         raise ScenarioError(f"unknown stage {stage!r}; use one of {', '.join(STAGES)}")
 
 
-def _validate_override(key: str, value, option: Option, period: int) -> float:
+def _validate_override(key: str, value, option: Option, period: int, current_lines=None) -> float:
     try:
-        d = resolve_path(key, option)
+        d = resolve_path(key, option, current_lines)
     except KeyError as e:
         raise ScenarioError(e.args[0]) from None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
@@ -69,40 +69,89 @@ def _validate_override(key: str, value, option: Option, period: int) -> float:
     return x
 
 
+def _line_shape(line, has_provider: bool, ob: dict, ref) -> LineShape:
+    cat = line.optimism_bias_category
+    start_offset = line.start[1] if line.start[0] == "go_live" else None
+    end_offset = line.end[1] if line.end is not None and line.end[0] == "go_live" else None
+    return LineShape(line.sign, line.per, line.index, start_offset, line.end is not None, line.borne_by,
+                     line.counterparty, line.kind, line.accounts, ob.get(cat, 0.0) if cat else 0.0,
+                     ref.optimism_bias[cat].upper if cat in ref.optimism_bias else 0.0, end_offset)
+
+
+def _entity_tax(appraisal: Appraisal, opt: Option, stated: set) -> TaxSpec | None:
+    """Corporation tax of a new entity: the flat-rate override when stated, else UK corporation tax for a company
+    (trading company, joint venture) and none for a social enterprise (charitable exemption)."""
+    if not opt.is_new_entity:
+        return None
+    ref = appraisal.reference
+    rules = getattr(ref, "corporation_tax", None)
+    allowances = tuple(sorted(getattr(ref, "capital_allowances", {}).items()))
+    if "corporation_tax_rate" in stated or "corporation_tax_rate" in appraisal.current_service:
+        regime = "flat"
+    else:
+        regime = "exempt" if opt.model == "social_enterprise" else "uk"
+    return TaxSpec(regime, rules, allowances)
+
+
 def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc", scenario: str | None = None,
                  overrides: Mapping[str, float] | None = None) -> OptionInputs:
     """Resolve an option's driver values at a stage, with a scenario and overrides applied.
 
-    Order: current service and economy; the option's OBC drivers and items; at FBC the option's
-    ``fbc.changes``; the scenario's changes (``all`` then the option's); then ``overrides``.
-    Option drivers the option never states follow the current service.
+    Order: current service and economy; the option's OBC drivers, lines and items; at FBC the option's
+    ``fbc.changes``; the scenario's changes (``all`` then the option's); then ``overrides``. Option
+    drivers (and fields of restated lines) the option never states follow the current service.
     """
     _check_stage(stage)
     opt = appraisal.option(option)
     T = appraisal.period_years
     v: dict[str, float] = {}
+    follows: list[tuple[str, str]] = []
     for n in ECONOMY_DRIVERS:
-        v[n] = appraisal.economy[n].value
+        a = appraisal.economy.get(n)
+        if a is not None:
+            v[n] = a.value
+        else:  # an economy driver that follows another (CPI follows price inflation unless stated)
+            v[n] = appraisal.economy[DRIVERS[n].follows].value
+            follows.append((n, DRIVERS[n].follows))
     for n in _SERVICE_DRIVERS:
         cs = appraisal.current_service.get(n)
-        v[f"current_service.{n}"] = cs.value if cs is not None else float(DRIVERS[n].default)
+        v[f"current_service.{n}"] = cs.value if cs is not None else float(DRIVERS[n].default or 0.0)
+    for ln in appraisal.lines.values():
+        for f, x in ln.values.items():
+            v[f"current_service.lines.{ln.id}.{f}"] = float(x)
     stated = set(opt.drivers)
     for n, a in opt.drivers.items():
         v[n] = a.value
+    stated_lines: set[str] = set()  # line paths the option states (the rest of a current line's follow it)
+    for ln in opt.lines.values():
+        own = ln.id in opt.own_lines
+        for f, x in ln.values.items():
+            path = f"lines.{ln.id}.{f}"
+            v[path] = float(x)
+            if ln.id not in appraisal.lines or (own and (f in ln.stated or (f == "from_year" and "year" in ln.stated))):
+                stated_lines.add(path)
     for lst in ITEM_FIELDS:
         for it in getattr(opt, lst):
             for f in ITEM_FIELDS[lst]:
                 v[f"{lst}.{it.id}.{f}"] = float(getattr(it, f))
+
+    def note_stated(k: str) -> None:
+        if k in DRIVERS and k not in ECONOMY_DRIVERS:
+            stated.add(k)
+        elif k.startswith("lines."):
+            stated_lines.add(k)
+        elif k in ECONOMY_DRIVERS:
+            follows[:] = [(t_, s_) for t_, s_ in follows if t_ != k]
+
     if stage == "fbc":
         for k, a in opt.fbc_changes.items():
             v[k] = a.value
-            if k in DRIVERS:
-                stated.add(k)
+            note_stated(k)
     fixed: set[str] = set()
     scen_id = "base"
     if scenario not in (None, "base"):
         if scenario not in appraisal.scenarios:
-            from .drivers import suggest
+            from .catalogue import suggest
 
             raise ScenarioError(f"unknown scenario {scenario!r}{suggest(str(scenario), appraisal.scenarios)}; "
                                 f"scenarios of {appraisal.id}: base, {', '.join(appraisal.scenarios) or '(none)'}")
@@ -110,18 +159,19 @@ def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc
         scen_id = sc.id
         for target in ("all", opt.id):
             for k, x in sc.changes.get(target, {}).items():
-                if target != "all" and k.split(".")[0] in ITEM_FIELDS and k not in v:
+                if target != "all" and k not in v and (k.split(".")[0] in ITEM_FIELDS or k.startswith("lines.")):
                     continue  # an item this option does not have (validated per option on load)
                 v[k] = x
                 fixed.add(k)
-                if k in DRIVERS and k not in ECONOMY_DRIVERS:
-                    stated.add(k)
+                note_stated(k)
     for k, x in (overrides or {}).items():
-        v[k] = _validate_override(k, x, opt, T)
+        v[k] = _validate_override(k, x, opt, T, appraisal.lines)
         fixed.add(k)
-        if k in DRIVERS and k not in ECONOMY_DRIVERS:
-            stated.add(k)
-    inherited = tuple(n for n in _SERVICE_DRIVERS if n not in stated)
+        note_stated(k)
+    inherited = tuple(follows + [(n, f"current_service.{n}") for n in _SERVICE_DRIVERS if n not in stated]
+                      + [(p, "current_service." + p) for ln in opt.lines.values() if ln.id in appraisal.lines
+                         for f in ln.values if (p := f"lines.{ln.id}.{f}") not in stated_lines
+                         and "current_service." + p in v])
     propagate_inherited(v, inherited)
 
     has_provider = opt.has_provider
@@ -137,9 +187,29 @@ def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc
         [ItemSpec(it.id, "one_off", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), None,
                   upper(it.optimism_bias_category)) for it in opt.one_off_costs]
         + [ItemSpec(it.id, "capital", party(it.borne_by), ob.get(it.optimism_bias_category, 0.0), it.repeat_every_years,
-                    upper(it.optimism_bias_category)) for it in opt.capital])
+                    upper(it.optimism_bias_category), party(it.paid_to) if it.paid_to else None,
+                    it.capital_allowance or "none") for it in opt.capital])
+    items = tuple(it for it in items if not (it.paid_to and it.paid_to == it.borne_by))  # in house: no transfer
     risks = tuple(RiskSpec(r.id, party(r.borne_by), r.from_year, r.to_year) for r in opt.risks)
-    spec = ModelSpec(T, opt.delivery, items, risks, stage_settings.benefits_shortfall)
+
+    # Attributes of built-in lines set by the data (optimism-bias category, indexation), per version.
+    uplifts, indices = [], []
+    for driver in _SERVICE_DRIVERS:
+        cur = appraisal.current_service.get(driver)
+        own = (opt.fbc_changes.get(driver) if stage == "fbc" else None) or opt.drivers.get(driver)
+        for version, a in (("current", cur), ("option", own if driver in stated and own is not None else cur)):
+            if a is None:
+                continue
+            if a.optimism_bias_category:
+                uplifts.append((driver, version, ob.get(a.optimism_bias_category, 0.0), upper(a.optimism_bias_category)))
+            if a.index is not None:
+                indices.append((driver, version, a.index))
+    lines = tuple(LineSpec(ln.id, ln.label,
+                           _line_shape(appraisal.lines[ln.id], has_provider, ob, ref) if ln.id in appraisal.lines else None,
+                           _line_shape(ln, has_provider, ob, ref))
+                  for ln in opt.lines.values())
+    spec = ModelSpec(T, opt.delivery, items, risks, stage_settings.benefits_shortfall, lines, tuple(uplifts),
+                     tuple(indices), _entity_tax(appraisal, opt, stated))
 
     dists = dict(appraisal.uncertain)
     dists.update(opt.uncertain)
@@ -147,7 +217,8 @@ def build_inputs(appraisal: Appraisal, option: "str | Option", stage: str = "obc
         dists.update(opt.fbc_uncertain)
     # A driver fixed by a scenario or override is no longer uncertain; an option driver that follows the
     # current service takes the current service's draw (propagate_inherited), so it has no distribution of its own.
-    dists = {k: d for k, d in dists.items() if k not in fixed and not (k in inherited and k in opt.uncertain)}
+    followers = {t_ for t_, _s in inherited}
+    dists = {k: d for k, d in dists.items() if k not in fixed and not (k in followers and k in opt.uncertain)}
     if appraisal.discount_schedule == "flat":
         factors = discount_factors(T, appraisal.discount_flat_rate, reference=ref)
     else:
@@ -213,6 +284,12 @@ class OptionAppraisal:
         return {c: getattr(self, c) for c in HEADLINE_COLUMNS}
 
     metrics = property(headline)
+
+
+@dataclass(frozen=True)
+class _Info:
+    label: str
+    kind: str
 
 
 def _label(appraisal: Appraisal, index: int | None) -> str | None:
@@ -291,7 +368,8 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
 
     lines_df, econ_df, rec_df, rec_vs_df = _line_tables(inp, ev, ev_nc, f)
     transfers_vs = float(rec_vs_df.loc[rec_vs_df["kind"] == "transfer", "all_parties_vs_no_change_gbp"].sum())
-    ob_pv = float(npv(_line_total(ev, "optimism_bias_costs") + _line_total(ev, "optimism_bias_benefits"), f))
+    ob_pv = float(npv(sum(_line_total(ev, n) for n in ("optimism_bias_revenue", "optimism_bias_capital",
+                                                        "optimism_bias_benefits")), f))
     risk_pv = float(npv(_line_total(ev, "risk"), f))
 
     entity_df = None
@@ -316,17 +394,12 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
         "cumulative_saving_nominal_gbp": np.cumsum(saving),
         "savings_target_nominal_gbp": target,
         "shortfall_vs_target_nominal_gbp": shortfall,
-        "one_off_costs_nominal_gbp": to_nominal(_line(ev, "one_off_costs", "council") + _line(ev, "redundancy", "council")
-                                                + _line(ev, "pension_strain", "council"), gdp),
-        "capital_spend_nominal_gbp": to_nominal(_line(ev, "capital_spend", "council"), gdp),
+        # The rows of the financial case follow the catalogue: one-off costs (items, redundancy, pension strain, a
+        # council's once lines) and capital (spend, its optimism-bias uplift, asset transfers, capital lines).
+        "one_off_costs_nominal_gbp": to_nominal(_role_total(ev, "one_off"), gdp),
+        "capital_spend_nominal_gbp": to_nominal(_role_total(ev, "capital"), gdp),
     }, index=years).T
-
-    ob_rows = []
-    for it in opt.one_off_costs + opt.capital:
-        cat = it.optimism_bias_category
-        ob_rows.append({"item": it.id, "description": it.description, "category": cat or "",
-                        "uplift_pct": inp.ob_by_category.get(cat, 0.0) if cat else 0.0})
-    ob_df = pd.DataFrame(ob_rows, columns=["item", "description", "category", "uplift_pct"])
+    ob_df = optimism_bias_table(inp)
 
     exit_cost = (inp.values["exit_cost_gbp"] or None) if opt.has_provider else None
     sunk = inp.values["sunk_costs_gbp"] or None
@@ -354,33 +427,76 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
     )
 
 
+def optimism_bias_table(inp: OptionInputs) -> pd.DataFrame:
+    """Every cost that carries an optimism-bias category at this stage: item, driver or line, and its uplift."""
+    opt, a = inp.option, inp.appraisal
+    rows = []
+
+    def row(ident, description, what, cat):
+        rows.append({"item": ident, "description": description, "applies_to": what, "category": cat or "",
+                     "uplift_pct": inp.ob_by_category.get(cat, 0.0) if cat else 0.0})
+
+    for it in opt.one_off_costs:
+        row(it.id, it.description, "one-off cost", it.optimism_bias_category)
+    for it in opt.capital:
+        row(it.id, it.description, "capital (uplift stays capital)", it.optimism_bias_category)
+    for driver, version, _pct, _upper in inp.spec.uplifts:
+        if version == "option" and opt.model != "no_change":
+            src = (opt.fbc_changes.get(driver) if inp.stage == "fbc" else None) or opt.drivers.get(driver) \
+                or a.current_service.get(driver)
+            row(driver, DRIVERS[driver].label, "running cost from go-live", src.optimism_bias_category)
+    for ln in opt.lines.values():
+        if ln.optimism_bias_category:
+            row(ln.id, ln.label, "capital line" if ln.accounts == "capital" else "line", ln.optimism_bias_category)
+    return pd.DataFrame(rows, columns=["item", "description", "applies_to", "category", "uplift_pct"])
+
+
 def _line(ev: Evaluation, name: str, party: str) -> np.ndarray:
     return np.broadcast_to(ev.lines[name][party], (len(np.atleast_1d(ev.economic)),)).astype(float)
 
 
+def _role_total(ev: Evaluation, role: str) -> np.ndarray:
+    """The council's part of the lines the financial case shows in a row (``one_off`` or ``capital``)."""
+    out = np.zeros(len(np.atleast_1d(ev.economic)))
+    for name, r in ev.financial_case.items():
+        if r == role:
+            out = out + _line(ev, name, "council")
+    if role == "capital":
+        out = out + _line(ev, "optimism_bias_capital", "council")
+    return out
+
+
 def _line_total(ev: Evaluation, name: str) -> np.ndarray:
+    if name not in ev.lines:
+        return np.zeros(len(np.atleast_1d(ev.economic)))
     d = ev.lines[name]
-    return d["council"] + d["provider"] + d["society"]
+    return sum(d[p] for p in PARTIES)
 
 
-def _economic_part(name: str, d: dict) -> np.ndarray:
-    kind = LINES[name].kind
-    if kind in ("transfer", "internal"):
-        return 0.0 * d["council"]
-    return d["council"] + d["provider"] + d["society"]
+def _economic_part(ev: Evaluation, name: str) -> np.ndarray:
+    T = len(np.atleast_1d(ev.economic))
+    if name not in ev.lines or ev.kinds[name] in ("transfer", "internal"):
+        return np.zeros(T)
+    return _line_total(ev, name)
 
 
 def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.ndarray):
     years = inp.appraisal.years
+    T = len(years)
     rows, econ_rows, rec_rows, vs_rows = [], [], [], []
-    for name, info in LINES.items():
-        d, d_nc = ev.lines[name], ev_nc.lines[name]
-        for party in ("council", "provider", "society"):
+    zeros = {p: np.zeros(T) for p in PARTIES}
+    names = list(ev.lines) + [n for n in ev_nc.lines if n not in ev.lines]
+    for name in names:
+        label = ev.labels.get(name) or ev_nc.labels.get(name)
+        kind = ev.kinds.get(name) or ev_nc.kinds.get(name)
+        info = _Info(label, kind)
+        d, d_nc = ev.lines.get(name, zeros), ev_nc.lines.get(name, zeros)
+        for party in PARTIES:
             x = np.broadcast_to(d[party], (len(years),))
             if np.any(x):
                 rows.append({"line": name, "label": info.label, "kind": info.kind, "party": party,
                              **dict(zip(years, x.astype(float)))})
-        e, e_nc = _economic_part(name, d), _economic_part(name, d_nc)
+        e, e_nc = _economic_part(ev, name), _economic_part(ev_nc, name)
         econ_rows.append({"line": name, "label": info.label, "kind": info.kind,
                           "option_pv_gbp": float(npv(e, f)), "no_change_pv_gbp": float(npv(e_nc, f)),
                           "vs_no_change_pv_gbp": float(npv(e - e_nc, f))})
@@ -392,7 +508,7 @@ def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.nda
         elif info.kind in ("transfer", "internal", "benefit"):
             reason = KIND_REASON[info.kind]
         else:
-            reason = KIND_REASON["provider"]
+            reason = KIND_REASON["partner" if np.any(d["partner"]) and not np.any(d["provider"]) else "provider"]
         rec_rows.append({"line": name, "label": info.label, "economic_pv_gbp": econ_pv, "council_pv_gbp": council_pv,
                          "difference_gbp": diff, "reason": reason})
         # The same against no change: how much of the option's advantage in each lens comes from each line.

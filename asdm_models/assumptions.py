@@ -24,7 +24,9 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
 
 from .distributions import Distribution, nearest_psd_check, parse_distribution
-from .drivers import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, suggest
+from .catalogue import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, LINE_FIELDS, RENAMED, suggest
+from .indexation import IndexSpec
+from .line_data import ID_PATTERN, Line, line_paths, parse_indexation, parse_lines
 from .errors import DataError, DataErrors, relative_name
 from .reference import Reference, load_reference
 from .units import fy_label, parse_fy_label, parse_number, parse_rate
@@ -89,6 +91,8 @@ class Assumption:
     confidence: str | None = None
     file: str = ""
     field: str = ""
+    optimism_bias_category: str | None = None  # on a driver that sets a cost line's amount
+    index: IndexSpec | None = None  # on a driver whose line's indexation the data sets (a fee)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class CapitalItem:
     borne_by: str
     source: str | None
     confidence: str | None
+    capital_allowance: str | None = None  # a new entity's capital-allowance category (reference data)
+    paid_to: str | None = None  # an existing asset transferred at this value: who receives the price
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,8 @@ class Option:
     fbc_uncertain: dict  # path -> Distribution, replacing the OBC one
     fbc_note: str
     file: str
+    lines: dict = field(default_factory=dict)  # id -> Line: the option's version of every line (its own and inherited)
+    own_lines: frozenset = frozenset()  # ids of lines the option states itself (new or restated)
 
     @property
     def delivery(self) -> str:
@@ -235,6 +243,7 @@ class Appraisal:
     data_dir: Path
     input_files: tuple  # every file read, for the manifest
     broken_options: dict = field(default_factory=dict)  # with load_appraisal(partial=True): id -> [DataError]
+    lines: dict = field(default_factory=dict)  # id -> Line: the current service's own lines
 
     @property
     def years(self) -> list[str]:
@@ -396,6 +405,8 @@ class _Capital(_Raw):
     borne_by: Literal["council", "provider"] = "council"
     source: str | None = None
     confidence: Literal["high", "medium", "low"] | None = None
+    capital_allowance: str | None = None
+    paid_to: Literal["council", "provider"] | None = None
 
 
 class _Risk(_Raw):
@@ -428,6 +439,7 @@ class _OptionFile(_Raw):
     one_off_costs: list[_OneOff] = []
     capital: list[_Capital] = []
     risks: list[_Risk] = []
+    lines: Any = None
     uncertain: dict[str, Any] = {}
     scores: dict[str, int] = {}
     fbc: _Fbc = _Fbc()
@@ -602,11 +614,14 @@ class _Collector:
 
 
 def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, first_year: int, period: int,
-                    col: _Collector, what: str) -> dict[str, Assumption]:
+                    col: _Collector, what: str, ob_cats: dict | None = None) -> dict[str, Assumption]:
     """Validate a ``name: value`` or ``name: {value, source, confidence}`` mapping of drivers."""
     out: dict[str, Assumption] = {}
     for name, raw in mapping.items():
         p = path + (name,)
+        if name in RENAMED:
+            col.add(doc.error(p, renamed_msg(name)))
+            continue
         if name not in allowed:
             if name in DRIVERS:
                 col.add(doc.error(p, f"{name} cannot be set in {what}"
@@ -615,16 +630,40 @@ def _driver_entries(doc: YamlDoc, path: tuple, mapping: dict, allowed: dict, fir
             else:
                 col.add(doc.error(p, f"unknown driver{suggest(str(name), allowed)}; valid drivers here: {', '.join(allowed)}"))
             continue
-        a = _assumption(doc, p, raw, name, allowed[name], first_year, period, col)
+        a = _assumption(doc, p, raw, name, allowed[name], first_year, period, col, ob_cats)
         if a is not None:
             out[name] = a
     return out
 
 
+def renamed_msg(name: str) -> str:
+    """The error for a driver name that was renamed, saying exactly what to write instead."""
+    return (f"{name} is now called {RENAMED[name]} (its value is a fraction such as 0.08 or \"8%\", as before): "
+            f"rename the field, or run `asdm migrate DATA_DIR` to rewrite the folder")
+
+
+_ENTRY_KEYS = ("value", "source", "confidence", "note")
+
+
+def _entry_keys(d) -> tuple:
+    """The fields a driver's entry takes: its value and provenance, and the attributes of the line it sets."""
+    keys = _ENTRY_KEYS
+    if getattr(d, "lines", ()):
+        keys += ("optimism_bias_category",)
+    if getattr(d, "index", None):
+        keys += ("indexation", "cap", "collar")
+    return keys
+
+
 def _assumption(doc: YamlDoc, p: tuple, raw: Any, name: str, d, first_year: int, period: int,
-                col: _Collector) -> Assumption | None:
-    """One driver entry (``value`` or ``{value, source, confidence, note}``) parsed in the driver's unit, or None."""
-    entry = _split_entry(doc, p, raw, col)
+                col: _Collector, ob_cats: dict | None = None, inherit: Assumption | None = None) -> Assumption | None:
+    """One driver entry (``value`` or ``{value, source, confidence, note, ...}``) parsed in the driver's unit, or None.
+
+    A driver that sets a cost line may carry ``optimism_bias_category``; one whose line can be indexed
+    (a fee) ``indexation``, ``cap`` and ``collar``. ``inherit``: the entry an FBC change restates (its
+    attributes carry over unless restated).
+    """
+    entry = _split_entry(doc, p, raw, col, _entry_keys(d))
     if entry is None:
         return None
     value, source, confidence, pv = entry
@@ -633,17 +672,36 @@ def _assumption(doc: YamlDoc, p: tuple, raw: Any, name: str, d, first_year: int,
     except ValueError as e:
         col.add(doc.error(pv, str(e), value))
         return None
-    return Assumption(x, source, confidence, doc.file, format_path(pv, doc.data))
+    attrs = raw if isinstance(raw, dict) else {}
+    category = inherit.optimism_bias_category if inherit is not None else None
+    if "optimism_bias_category" in attrs:
+        category = attrs["optimism_bias_category"]
+        if category is not None and ob_cats is not None and category not in ob_cats:
+            col.add(doc.error(p + ("optimism_bias_category",), f"unknown category {category!r}"
+                                                               f"{suggest(str(category), ob_cats)}; valid: {', '.join(ob_cats)}"))
+            return None
+    index = inherit.index if inherit is not None else None
+    if any(k in attrs for k in ("indexation", "cap", "collar")):
+        index, problems = parse_indexation(attrs.get("indexation", d.index), attrs.get("cap"), attrs.get("collar"))
+        for f, msg in problems:
+            col.add(doc.error(p + (f,), msg))
+        if problems:
+            return None
+    return Assumption(x, source, confidence, doc.file, format_path(pv, doc.data), category, index)
 
 
-def _split_entry(doc: YamlDoc, p: tuple, raw: Any, col: _Collector):
+def _split_entry(doc: YamlDoc, p: tuple, raw: Any, col: _Collector, keys: tuple = _ENTRY_KEYS):
     """``value`` or ``{value, source, confidence, note}`` -> (value, source, confidence, path of the value), or None."""
     if not isinstance(raw, dict):
         return raw, None, None, p
-    extra = [k for k in raw if k not in ("value", "source", "confidence", "note")]
+    extra = [k for k in raw if k not in keys]
     for k in extra:
-        col.add(doc.error(p + (k,), f"unknown field{suggest(str(k), ['value', 'source', 'confidence', 'note'])}; "
-                                    "a driver takes value, source, confidence, note"))
+        hint = ""
+        if k == "optimism_bias_category":
+            hint = "; optimism bias applies to cost amounts (staff cost per FTE, running costs, a fee, a line)"
+        elif k in ("indexation", "cap", "collar"):
+            hint = "; only a fee or fees income (or a line) can state its own indexation"
+        col.add(doc.error(p + (k,), f"unknown field{suggest(str(k), keys)}; this driver takes {', '.join(keys)}{hint}"))
     confidence, source = raw.get("confidence"), raw.get("source")
     if confidence is not None and confidence not in CONFIDENCE:
         col.add(doc.error(p + ("confidence",), f"{confidence!r} is not valid; expected one of high, medium, low"))
@@ -750,13 +808,17 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     economy_allowed = {n: DRIVERS[n] for n in ECONOMY_DRIVERS}
     economy = _driver_entries(doc, ("economy",), raw.economy or {}, economy_allowed, first_year, period, col, "economy")
     for n in ECONOMY_DRIVERS if "economy" not in failed else ():
-        if n not in raw.economy:
+        if n not in raw.economy and DRIVERS[n].required_in == "economy":
             col.add(doc.error(("economy",), f"missing driver {n} ({DRIVERS[n].label})"))
+    ob_cats = reference.optimism_bias if reference else {}
     service_allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
-    current = _driver_entries(doc, ("current_service",), raw.current_service or {}, service_allowed, first_year, period,
-                              col, "current_service")
+    cs_raw = dict(raw.current_service or {})
+    current_lines = parse_lines(doc, ("current_service", "lines"), cs_raw.pop("lines", None), first_year=first_year,
+                                period=period, col=col, ob_cats=ob_cats if reference else None, where="current_service")
+    current = _driver_entries(doc, ("current_service",), cs_raw, service_allowed, first_year, period,
+                              col, "current_service", ob_cats if reference else None)
     for n, d in service_allowed.items() if "current_service" not in failed else ():
-        if d.default is None and n not in raw.current_service:
+        if d.required_in == "current_service" and n not in raw.current_service:
             col.add(doc.error(("current_service",), f"missing driver {n} ({d.label}): the current service must state it"))
 
     if "savings_target" not in failed and not 0 <= raw.savings_target.from_year <= period - 1:
@@ -778,7 +840,6 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     if csfs and abs(total_w - 1.0) > 1e-6:
         col.add(doc.error(("critical_success_factors",), f"weights add up to {total_w:.4g}; they must add up to 1 (100%)"))
 
-    ob_cats = reference.optimism_bias if reference else {}
     stages = {}
     for s in STAGES if "stages" not in failed else ():
         st = getattr(raw.stages, s)
@@ -806,11 +867,28 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
             tests.append(GateTest(g.metric, g.min, g.max, g.required, g.description or GATE_METRICS.get(g.metric, "")))
         gates[s] = tuple(tests)
 
-    # Appraisal-level uncertainty: economy drivers and current-service drivers.
+    # Appraisal-level uncertainty: economy drivers, current-service drivers and the fields of its lines.
     uncertain = {}
+    cs_line_paths = {}
+    for ln in current_lines.values():
+        cs_line_paths.update(line_paths("current_service.lines.", ln))
     for key_raw, spec in (raw.uncertain or {}).items():
         p = ("uncertain", key_raw)
+        if key_raw.startswith("current_service.lines."):
+            if key_raw not in cs_line_paths:
+                col.add(doc.error(p, f"{key_raw!r} is not a field of a current-service line"
+                                     f"{suggest(key_raw, cs_line_paths)}; valid: {', '.join(cs_line_paths) or 'none'}"))
+                continue
+            _, _, ident, f = key_raw.split(".")
+            dist = _distribution(doc, p, spec, cs_line_paths[key_raw], current_lines[ident].values[f], col, first_year,
+                                 period)
+            if dist is not None:
+                uncertain[key_raw] = dist
+            continue
         key = key_raw.removeprefix("current_service.")
+        if key in RENAMED:
+            col.add(doc.error(p, renamed_msg(key)))
+            continue
         base = economy.get(key) or current.get(key)
         if key not in DRIVERS:
             col.add(doc.error(p, f"unknown driver{suggest(key, DRIVERS)}; valid: an economy driver "
@@ -840,7 +918,8 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
 
     unloaded: dict = {}
     options = _load_options(root, first_year, period, col, files, name_of, current=current,
-                            csfs=csfs, ob_cats=ob_cats, unloaded=unloaded)
+                            csfs=csfs, ob_cats=ob_cats, unloaded=unloaded, current_lines=current_lines,
+                            ca_cats=getattr(reference, "capital_allowances", None) if reference else None)
     stated = set(raw.uncertain or {}) | {k.removeprefix("current_service.") for k in raw.uncertain or {}}
     for i, ((a, b), _rho) in enumerate(correlations):
         for d in (a, b):
@@ -854,7 +933,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
                                   "correlate only drivers that have a distribution under uncertain:"))
     _check_correlation_matrix(doc, correlations, col)
 
-    scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded)
+    scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded, current_lines)
 
     broken: dict[str, list[DataError]] = {}
     if col.errors:
@@ -871,7 +950,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         min_prob_beats_no_change=raw.risk_appetite.min_prob_beats_no_change, success_factors=csfs, stages=stages,
         gates=gates, uncertain=uncertain, correlations=tuple(correlations), options=options, scenarios=scenarios,
         reference=reference, data_dir=root.resolve(), input_files=tuple(sorted({f.resolve() for f in files})),
-        broken_options=broken,
+        broken_options=broken, lines=current_lines,
     )
 
 
@@ -960,18 +1039,20 @@ def _check_correlation_matrix(doc, correlations, col) -> None:
                                              "weaken some of them"))
 
 
-def _option_paths(opt_drivers: dict, one_offs, capital, risks) -> dict[str, tuple[str, Any]]:
-    """Every addressable path of an option -> (unit, driver-like) for FBC changes, uncertainty and scenarios."""
+def _option_paths(opt_drivers: dict, one_offs, capital, risks, lines=None) -> dict[str, tuple[str, Any]]:
+    """Every addressable path of an option -> its driver definition, for FBC changes, uncertainty and scenarios."""
     paths = {n: DRIVERS[n] for n in opt_drivers}
     for lst, items in (("one_off_costs", one_offs), ("capital", capital), ("risks", risks)):
         for it in items:
             for f, d in ITEM_FIELDS[lst].items():
                 paths[f"{lst}.{it.id}.{f}"] = d
+    for ln in (lines or {}).values():
+        paths.update(line_paths("lines.", ln))
     return paths
 
 
 def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None,
-                  unloaded: dict | None = None) -> dict:
+                  unloaded: dict | None = None, current_lines: dict | None = None, ca_cats=None) -> dict:
     """Load ``options/*.yaml``. ``unloaded`` (if given) receives id -> stated model of each option file that
     failed to load (id None for a missing folder), so later checks do not report knock-on problems."""
     unloaded = {} if unloaded is None else unloaded
@@ -1016,8 +1097,16 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                                           f"valid: {', '.join(OPTION_MODELS)}"))
             unloaded[raw.id] = None
             continue
+        if not ID_PATTERN.match(raw.id):
+            col.add(doc.error(("id",), f"{raw.id!r} is not a valid option id: use letters, digits, _ and - "
+                                       "(starting with a letter, at most 64 characters), e.g. trading_company"))
+            unloaded[raw.id] = raw.model
+            continue
         allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
-        drivers = _driver_entries(doc, ("drivers",), raw.drivers, allowed, first_year, period, col, "an option")
+        drivers = _driver_entries(doc, ("drivers",), raw.drivers, allowed, first_year, period, col, "an option", ob_cats)
+        own_lines = parse_lines(doc, ("lines",), raw.lines, first_year=first_year, period=period, col=col,
+                                ob_cats=ob_cats, where="option", current=current_lines or {})
+        opt_lines = {**(current_lines or {}), **own_lines}
         one_offs, capital, risks = [], [], []
         seen: dict[str, set] = {"one_off_costs": set(), "capital": set(), "risks": set()}
         for i, it in enumerate(raw.one_off_costs):
@@ -1030,8 +1119,21 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 col.add(doc.error(("capital", i, "asset_life_years"), f"{it.asset_life_years:g} is not a valid asset life; it must be more than 0"))
             if it.repeat_every_years is not None and it.repeat_every_years < 1:
                 col.add(doc.error(("capital", i, "repeat_every_years"), "must be 1 or more (or left out)"))
+            if it.capital_allowance is not None and ca_cats is not None and it.capital_allowance not in ca_cats:
+                col.add(doc.error(("capital", i, "capital_allowance"),
+                                  f"unknown capital-allowance category {it.capital_allowance!r}"
+                                  f"{suggest(it.capital_allowance, ca_cats)}; valid: {', '.join(ca_cats)}"))
+            if it.paid_to is not None:
+                if it.paid_to == it.borne_by:
+                    col.add(doc.error(("capital", i, "paid_to"), f"an asset transfer is paid by one party to another: "
+                                                                 f"paid_to must differ from borne_by ({it.borne_by})"))
+                if it.optimism_bias_category is not None:
+                    col.add(doc.error(("capital", i, "optimism_bias_category"),
+                                      "an asset transferred at an agreed value carries no optimism bias; remove the "
+                                      "category (or model new spend as its own item)"))
             capital.append(CapitalItem(it.id, it.description, it.year, it.amount_gbp, it.optimism_bias_category,
-                                       it.asset_life_years, it.repeat_every_years, it.borne_by, it.source, it.confidence))
+                                       it.asset_life_years, it.repeat_every_years, it.borne_by, it.source, it.confidence,
+                                       it.capital_allowance, it.paid_to))
         for i, r in enumerate(raw.risks):
             p = ("risks", i)
             if r.id in seen["risks"]:
@@ -1054,11 +1156,14 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                                                     f"{fy_label(first_year + r.from_year)}; it must be the same year or later"))
             risks.append(Risk(r.id, r.description, r.probability, r.impact_low_gbp, r.impact_most_likely_gbp,
                               r.impact_high_gbp, r.from_year, to_year, r.borne_by, r.owner, r.mitigation))
-        paths = _option_paths(drivers, one_offs, capital, risks)
-        item_values = _item_values(one_offs, capital, risks)
+        paths = _option_paths(drivers, one_offs, capital, risks, opt_lines)
+        item_values = _item_values(one_offs, capital, risks, opt_lines)
         uncertain = {}
         for key, spec in raw.uncertain.items():
             p = ("uncertain", key)
+            if key in RENAMED:
+                col.add(doc.error(p, renamed_msg(key)))
+                continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
                     col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
@@ -1070,17 +1175,23 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         fbc_changes = {}
         for key, v in raw.fbc.changes.items():
             p = ("fbc", "changes", key)
+            if key in RENAMED:
+                col.add(doc.error(p, renamed_msg(key)))
+                continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
                     col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
                                       + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
                 continue
-            a = _assumption(doc, p, v, key, paths[key], first_year, period, col)
+            a = _assumption(doc, p, v, key, paths[key], first_year, period, col, ob_cats, inherit=drivers.get(key))
             if a is not None:
                 fbc_changes[key] = a
         fbc_uncertain = {}
         for key, spec in raw.fbc.uncertain.items():
             p = ("fbc", "uncertain", key)
+            if key in RENAMED:
+                col.add(doc.error(p, renamed_msg(key)))
+                continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
                     col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
@@ -1107,7 +1218,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 col.add(doc.error(("scores",), f"missing score for success factor {c!r}"))
         options[raw.id] = Option(raw.id, raw.name, raw.model, raw.description, raw.exit_strategy, drivers,
                                  tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
-                                 fbc_changes, fbc_uncertain, raw.fbc.note, doc.file)
+                                 fbc_changes, fbc_uncertain, raw.fbc.note, doc.file, opt_lines, frozenset(own_lines))
     n_nc = [o for o in options.values() if o.model == "no_change"]
     maybe_no_change = any(m in ("no_change", None) for m in unloaded.values())
     if options and len(n_nc) == 0 and not maybe_no_change:
@@ -1144,16 +1255,19 @@ def _outside_period(y: int, first_year: int, period: int) -> str:
             f"{fy_label(first_year + period - 1)} (year index 0 to {period - 1})")
 
 
-def _item_values(one_offs, capital, risks) -> dict[str, float]:
+def _item_values(one_offs, capital, risks, lines=None) -> dict[str, float]:
     out = {}
     for lst, items in (("one_off_costs", one_offs), ("capital", capital), ("risks", risks)):
         for it in items:
             for f in ITEM_FIELDS[lst]:
                 out[f"{lst}.{it.id}.{f}"] = float(getattr(it, f))
+    for ln in (lines or {}).values():
+        for f, x in ln.values.items():
+            out[f"lines.{ln.id}.{f}"] = float(x)
     return out
 
 
-def _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded=None) -> dict:
+def _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded=None, current_lines=None) -> dict:
     sdir = root / "scenarios"
     out: dict[str, Scenario] = {}
     if not sdir.is_dir():
@@ -1175,7 +1289,7 @@ def _load_scenarios(root, first_year, period, options, col, files, name_of, unlo
         unloaded = unloaded or {}
         skip = set(raw.changes) - set(options) - {"all"} if None in unloaded else set(unloaded) - set(options)
         changes, problems = validate_changes({k: v for k, v in raw.changes.items() if k not in skip},
-                                             options, first_year, period)
+                                             options, first_year, period, current_lines)
         for path, msg in problems:
             col.add(doc.error(("changes",) + path, msg))
         sid = fp.stem
@@ -1185,7 +1299,8 @@ def _load_scenarios(root, first_year, period, options, col, files, name_of, unlo
     return out
 
 
-def validate_changes(changes: dict, options: dict, first_year: int, period: int) -> tuple[dict, list]:
+def validate_changes(changes: dict, options: dict, first_year: int, period: int,
+                     current_lines: dict | None = None) -> tuple[dict, list]:
     """Check a scenario's ``{all|option: {path: value}}`` changes; returns parsed changes and ``(path, message)`` problems."""
     out: dict[str, dict[str, float]] = {}
     problems = []
@@ -1200,7 +1315,7 @@ def validate_changes(changes: dict, options: dict, first_year: int, period: int)
         parsed = {}
         for key, raw in mapping.items():
             try:
-                unit_d = resolve_path(key, None if target == "all" else options[target])
+                unit_d = resolve_path(key, None if target == "all" else options[target], current_lines)
             except KeyError as e:
                 problems.append(((target, key), e.args[0]))
                 continue
@@ -1212,15 +1327,38 @@ def validate_changes(changes: dict, options: dict, first_year: int, period: int)
     return out, problems
 
 
-def resolve_path(key: str, option: Option | None):
+def resolve_path(key: str, option: Option | None, current_lines: dict | None = None):
     """The driver definition behind a change path; KeyError with a message when there is none.
 
-    Paths: an economy driver (``pay_inflation``), a current-service driver (``current_service.fees_income_gbp``),
-    an option driver (``staff_fte``: the option's value from go-live) or an item field
-    (``one_off_costs.legal.amount_gbp``). With ``option=None`` only the first two are allowed.
+    Paths: an economy driver (``pay_inflation``), a current-service driver (``current_service.fees_income_gbp``)
+    or a field of a current-service line (``current_service.lines.cafe.amount_gbp``), an option driver
+    (``staff_fte``: the option's value from go-live), an item field (``one_off_costs.legal.amount_gbp``) or a
+    field of the option's line (``lines.cafe.amount_gbp``). With ``option=None`` only the shared paths are allowed.
     """
+    if key in RENAMED or key.removeprefix("current_service.") in RENAMED:
+        raise KeyError(renamed_msg(key.removeprefix("current_service.")))
     if key in ECONOMY_DRIVERS:
         return DRIVERS[key]
+    if key.startswith("current_service.lines.") or key.startswith("lines."):
+        shared = key.startswith("current_service.")
+        if not shared and option is None:
+            raise KeyError(f"{key!r} cannot apply to all options; use current_service.{key} for the current service's "
+                           "line, or put it under an option's id")
+        pool = (current_lines if current_lines is not None else (option.lines if option is not None else {})) \
+            if shared else option.lines
+        parts = key.split(".")
+        if len(parts) != (4 if shared else 3):
+            raise KeyError(f"{key!r} is not a line field: write lines.<line id>.<field>")
+        ident, f = parts[-2], parts[-1]
+        if ident not in pool:
+            whose = "the current service" if shared else option.id
+            raise KeyError(f"{whose} has no line {ident!r}{suggest(ident, pool)}; its lines: {', '.join(pool) or 'none'}")
+        if f not in pool[ident].values:
+            why = (" (its first and last years follow go-live: move go_live_year instead)"
+                   if f in ("from_year", "to_year") else "")
+            raise KeyError(f"line {ident!r} has no driver field {f!r}{suggest(f, pool[ident].values)}{why}; "
+                           f"valid: {', '.join(pool[ident].values)}")
+        return LINE_FIELDS[f]
     if key.startswith("current_service."):
         name = key.split(".", 1)[1]
         if name in DRIVERS and name not in ECONOMY_DRIVERS:
@@ -1241,6 +1379,6 @@ def resolve_path(key: str, option: Option | None):
         if f not in ITEM_FIELDS[lst]:
             raise KeyError(f"{lst} items have no driver field {f!r}{suggest(f, ITEM_FIELDS[lst])}")
         return ITEM_FIELDS[lst][f]
-    allowed = list(DRIVERS) + [f"{lst}.<id>.<field>" for lst in ITEM_FIELDS]
+    allowed = list(DRIVERS) + [f"{lst}.<id>.<field>" for lst in ITEM_FIELDS] + ["lines.<id>.<field>"]
     raise KeyError(f"unknown driver {key!r}{suggest(key, allowed)}; valid: {', '.join(allowed)}")
 

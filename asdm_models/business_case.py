@@ -136,8 +136,10 @@ FINANCIAL_LABELS = {
 }
 ENTITY_LABELS = {
     "income": "Income (fee, charges, trading, grants)", "operating_costs": "Operating costs",
-    "profit_before_tax": "Profit before tax", "corporation_tax": "Corporation tax",
-    "profit_after_tax": "Profit after tax", "dividend": "Dividend to the council", "capital": "Capital spend",
+    "depreciation": "Depreciation", "profit_before_tax": "Profit before tax",
+    "capital_allowances": "Capital allowances (for tax)", "taxable_profit": "Taxable profit after losses",
+    "corporation_tax": "Corporation tax", "profit_after_tax": "Profit after tax",
+    "dividend": "Dividend to the council", "partner_dividend": "Dividend to the partner", "capital": "Capital spend",
     "cash_flow": "Cash flow", "council_funding": "Council funding", "cash_balance": "Cash balance",
 }
 

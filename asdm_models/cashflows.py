@@ -1,26 +1,35 @@
 """Cash-flow lines by year from driver values, real terms at the price base.
 
-The model is written once, over arrays: every driver value is either a float
-or an array with one value per case (Monte Carlo draw, tornado case, grid
-point), and every line comes out with shape ``(years,)`` or ``(cases, years)``.
-``appraise()`` is the one-case use of the same code, so a Monte Carlo draw and
-a deterministic run cannot disagree about what a driver means.
+The model is written once, over arrays: every driver value is either a float or an array with one
+value per case (Monte Carlo draw, tornado case, grid point), and every line comes out with shape
+``(years,)`` or ``(cases, years)``. ``appraise()`` is the one-case use of the same code, so a Monte
+Carlo draw and a deterministic run cannot disagree about what a driver means.
+
+Each line is a named rule function in the module of its concept (:mod:`~asdm_models.staffing`,
+:mod:`~asdm_models.running_costs`, :mod:`~asdm_models.income`, :mod:`~asdm_models.overheads`,
+:mod:`~asdm_models.contract`, :mod:`~asdm_models.local_taxes`, :mod:`~asdm_models.capital`,
+:mod:`~asdm_models.custom_lines`, :mod:`~asdm_models.entity`, :mod:`~asdm_models.tax`); the
+adjustments (optimism bias, benefits shortfall, risk) are in :mod:`~asdm_models.adjustments`.
+:func:`evaluate` composes them and reads as the list of lines. The engine passes profiles by year
+to the rules as :class:`~asdm_models.flows.Flow` objects, so the same formulas stay factorised
+(amount x profile) and a Monte Carlo of 100,000 draws costs a few matrix products.
 
 Who bears what
 --------------
-Before the option's go-live year the current service runs as it is
-(``current_service.*`` values). From go-live the option's values apply and,
-for options with a provider (partner body, new entity, contractor), the
-service's own lines move to the provider, the council pays a fee and keeps
-stranded overheads and client-side costs.
+Before the option's go-live year the current service runs as it is (``current_service.*``
+values). From go-live the option's values apply (its levels, rates, ramps and growth all start
+there) and, for options with a provider (partner body, new entity, contractor), the service's own
+lines move to the provider, the council pays a fee and keeps stranded overheads and client-side
+costs. A council's own line says who bears it: ``deliverer`` (whoever runs the service),
+``council``, ``provider`` or ``partner``.
 
 Lenses
 ------
-*Economic case* (Green Book NPSV): resource costs and income of council and
-provider together, plus quantified social benefits; transfers (business rates
-and relief, irrecoverable VAT, corporation tax, grants, redundancy and pension
-strain) and internal flows (fee, dividend) left out.
-*Council lens*: the council's own flows, transfers and fee included.
+*Economic case* (Green Book NPSV): resource costs and income of every party, plus quantified social
+benefits and the adjustments; transfers (business rates and relief, irrecoverable VAT, corporation
+tax, grants, redundancy and pension strain) and internal flows (fee, dividends, asset transfers)
+left out.
+*Council lens*: the council's own flows, transfers and internal payments included.
 
 Sign: costs negative, income and savings positive.
 """
@@ -31,67 +40,60 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .adjustments import triangular_mean
+from . import tax as tax_rules
+from .adjustments import benefits_shortfall, optimism_bias_on_costs, risk_expected_value
+from .capital import depreciation, purchase_years, residual_share
+from .catalogue import DRIVERS, INDICES, KIND_REASON, LINE_TYPES
+from .contract import fee_real_change, management_fee, provider_margin
+from .custom_lines import custom_line, line_profile
+from .entity import dividends, profit_before_tax, taxable_profit
 from .flows import Flow, pv_many
+from .income import fees_income, grant_income, social_benefits, trading_costs, trading_income
+from .indexation import (IndexSpec, compound_from, go_live_masks, growth_from_go_live, in_year, index_rate, ramp,
+                         real_index)
+from .local_taxes import business_rates, irrecoverable_vat, rates_relief
+from .overheads import client_side_costs, stranded_overheads, stranded_share
+from .running_costs import efficiency_saving, running_cost
+from .staffing import employer_pension, pension_bond, staff_pay, transfer_one_off
 
-__all__ = ["LINES", "LineInfo", "ModelSpec", "ItemSpec", "RiskSpec", "Evaluation", "evaluate", "KIND_REASON"]
+__all__ = ["LINES", "IndexSpec", "LineShape", "LineSpec", "ModelSpec", "ItemSpec", "RiskSpec", "TaxSpec",
+           "Evaluation", "evaluate", "KIND_REASON", "PARTIES"]
+
+LINES = LINE_TYPES  # the built-in lines, in table order
+PARTIES = ("council", "provider", "partner", "society")
 
 
 @dataclass(frozen=True)
-class LineInfo:
-    name: str
+class LineShape:
+    """The structure of one version (the current service's or the option's) of a council's own line."""
+
+    sign: float  # -1 cost, +1 income
+    per: str  # year | once
+    index: IndexSpec
+    start_offset: float | None  # None: the year is the value at <path>.from_year; k: go-live + k
+    has_end: bool  # an end year: the value at <path>.to_year, or go-live + end_offset
+    borne_by: str  # deliverer | council | provider | partner
+    counterparty: str | None  # internal lines: the party on the other side
+    kind: str  # resource | benefit | transfer | internal
+    accounts: str = "revenue"  # revenue | capital (where it goes in accounts and the financial case)
+    ob_pct: float = 0.0
+    ob_upper: float = 0.0
+    end_offset: float | None = None
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A council's own line: ``current`` (None if only the option has it) and ``option`` (its version from go-live,
+    or its own line when ``current`` is None)."""
+
+    id: str
     label: str
-    kind: str  # resource | benefit | transfer | internal | adjustment
+    current: LineShape | None
+    option: LineShape | None
 
-
-# The order is the order of every table and waterfall.
-LINES = {li.name: li for li in [
-    LineInfo("staff_pay", "Staff pay", "resource"),
-    LineInfo("employer_pension", "Employer pension contributions", "resource"),
-    LineInfo("pension_bond", "Pension bond / guarantee", "resource"),
-    LineInfo("non_staff_costs", "Non-staff running costs", "resource"),
-    LineInfo("energy_costs", "Energy and fuel", "resource"),
-    LineInfo("support_services", "Support services", "resource"),
-    LineInfo("efficiency_staff", "Efficiency savings: staff", "resource"),
-    LineInfo("efficiency_non_staff", "Efficiency savings: non-staff", "resource"),
-    LineInfo("fees_income", "Fees and charges income", "resource"),
-    LineInfo("trading_income", "New trading income", "resource"),
-    LineInfo("trading_costs", "Costs of new trading", "resource"),
-    LineInfo("provider_margin", "Provider margin", "resource"),
-    LineInfo("stranded_overheads", "Stranded overheads (council)", "resource"),
-    LineInfo("client_side_costs", "Client-side contract management", "resource"),
-    LineInfo("one_off_costs", "Transition and one-off costs", "resource"),
-    LineInfo("capital_spend", "Capital spend", "resource"),
-    LineInfo("residual_value", "Residual value of assets", "resource"),
-    LineInfo("social_benefits", "Quantified social benefits", "benefit"),
-    LineInfo("business_rates", "Business rates (gross)", "transfer"),
-    LineInfo("rates_relief", "Business rates relief", "transfer"),
-    LineInfo("irrecoverable_vat", "Irrecoverable VAT", "transfer"),
-    LineInfo("grant_income", "Grant income", "transfer"),
-    LineInfo("corporation_tax", "Corporation tax", "transfer"),
-    LineInfo("redundancy", "Redundancy costs", "transfer"),
-    LineInfo("pension_strain", "Pension strain", "transfer"),
-    LineInfo("management_fee", "Management fee / contract price", "internal"),
-    LineInfo("dividend", "Dividend / surplus share", "internal"),
-    LineInfo("optimism_bias_costs", "Optimism bias: cost uplift", "adjustment"),
-    LineInfo("optimism_bias_benefits", "Optimism bias: savings and income shortfall", "adjustment"),
-    LineInfo("risk", "Risk (expected value)", "adjustment"),
-]}
-
-KIND_REASON = {
-    "transfer": "transfer: left out of the economic case (a tax, relief, grant or payment to individuals)",
-    "internal": "internal: a payment between the council and the provider, which nets out in the economic case",
-    "benefit": "economic only: a monetised social benefit, not cash",
-    "provider": "borne by the provider, not the council's budget",
-}
-
-# Delivery lines: what whoever runs the service spends and earns.
-_DELIVERY = ("staff_pay", "employer_pension", "pension_bond", "non_staff_costs", "energy_costs", "support_services",
-             "efficiency_staff", "efficiency_non_staff", "fees_income", "trading_income", "trading_costs",
-             "social_benefits", "business_rates", "rates_relief", "irrecoverable_vat", "grant_income")
-_OPERATING_COSTS = ("staff_pay", "employer_pension", "pension_bond", "non_staff_costs", "energy_costs",
-                    "support_services", "efficiency_staff", "efficiency_non_staff", "trading_costs")
-_SHORTFALL = ("efficiency_staff", "efficiency_non_staff", "trading_income", "trading_costs", "social_benefits")
+    @property
+    def kind(self) -> str:
+        return (self.option or self.current).kind
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class ItemSpec:
     ob_pct: float  # optimism-bias uplift at this stage (fraction)
     repeat_every_years: int | None = None
     ob_upper: float = 0.0  # the category's upper bound (for the optimism-bias sensitivity)
+    paid_to: str | None = None  # an asset transferred at value: the party that receives the price
+    capital_allowance: str = "none"  # the entity's capital-allowance category
 
 
 @dataclass(frozen=True)
@@ -113,14 +117,33 @@ class RiskSpec:
 
 
 @dataclass(frozen=True)
+class TaxSpec:
+    """A new entity's corporation tax: ``regime`` ``uk`` (reference rates, marginal relief), ``flat``
+    (the ``corporation_tax_rate`` driver) or ``exempt`` (a charity)."""
+
+    regime: str = "exempt"
+    rules: object = None  # reference.CorporationTaxRules
+    allowances: tuple = ()  # ((category, reference.CapitalAllowanceCategory), ...)
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """The structure of one option at one stage (everything that is not a driver value)."""
+    """The structure of one option at one stage (everything that is not a driver value).
+
+    ``uplifts``: ``(driver, version, uplift, upper bound)`` for built-in cost lines whose driver carries an
+    optimism-bias category (``version`` ``current`` or ``option``). ``indices``: ``(driver, version,
+    IndexSpec)`` for built-in lines whose indexation the data sets (a fee, fees income).
+    """
 
     n_years: int
     delivery: str  # in_house | public_partner | entity | contractor
     items: tuple = ()
     risks: tuple = ()
     benefits_shortfall: float = 0.0
+    lines: tuple = ()
+    uplifts: tuple = ()
+    indices: tuple = ()
+    tax: TaxSpec | None = None
 
     @property
     def has_provider(self) -> bool:
@@ -130,23 +153,39 @@ class ModelSpec:
     def is_entity(self) -> bool:
         return self.delivery == "entity"
 
+    def index_of(self, driver: str, version: str) -> IndexSpec:
+        for d, ver, ix in self.indices:
+            if d == driver and ver == version:
+                return ix
+        default = DRIVERS[driver].index or "gdp_deflator"
+        return IndexSpec(((default, 1.0),))
+
+    def line_names(self) -> list[str]:
+        """Every line of this option in table order: the service lines, the council's own lines, the rest."""
+        names = list(LINE_TYPES)
+        k = names.index("grant_income") + 1
+        return names[:k] + [ls.id for ls in self.lines] + names[k:]
+
 
 class Evaluation:
     """An option's flows: totals by year on demand, present values in one pass.
 
-    ``economic`` and ``council`` include optimism bias and risk; the ``*_unadjusted``
-    totals leave them out. ``provider`` is the provider's (new entity's) own cash flow in
-    real terms before any council funding; ``benefits`` the quantified social benefits.
-    Attributes give arrays of shape ``(n_years,)`` for one case or ``(cases, n_years)``;
-    :meth:`pv` gives present values without building those arrays.
+    ``economic`` and ``council`` include optimism bias and risk; the ``*_unadjusted`` totals leave them
+    out. ``provider`` is the provider's (new entity's) own cash flow in real terms before any council
+    funding; ``benefits`` the quantified social benefits. Attributes give arrays of shape ``(n_years,)``
+    for one case or ``(cases, n_years)``; :meth:`pv` gives present values without building those arrays.
+    ``lines`` (with ``detail=True``): line -> party -> values; ``labels`` and ``kinds`` by line.
     """
 
     TOTALS = ("economic", "council", "economic_unadjusted", "council_unadjusted", "provider", "benefits")
 
     def __init__(self, flows: dict, lines: dict | None = None, entity: dict | None = None):
         self.flows = flows
-        self.lines = lines or {}  # name -> {"council": a, "provider": a, "society": a}
-        self.entity = entity or {}  # nominal P&L lines of a new entity
+        self.lines = lines or {}
+        self.entity = entity or {}
+        self.labels: dict = {}
+        self.kinds: dict = {}
+        self.financial_case: dict = {}
         self._values: dict = {}
 
     def __getattr__(self, name):
@@ -171,71 +210,27 @@ def _coef(x):
     return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float).reshape(-1, 1)
 
 
-def _ramp(t: np.ndarray, start, years) -> np.ndarray:
-    """0 before ``start``; rises in a straight line to 1 over ``years`` years from ``start`` (step if 0)."""
-    start, years = _col(start), _col(years)
-    elapsed = t - start + 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(years > 0, elapsed / np.where(years > 0, years, 1.0), 1.0)
-    return np.where(t >= start, np.clip(frac, 0.0, 1.0), 0.0)
+class _Ledger:
+    """Flows by line and party, in the order lines are first booked."""
 
+    def __init__(self, n_years: int):
+        self.n_years = n_years
+        self.parts: dict[str, dict[str, Flow]] = {}
 
-def _delivery_lines(v: dict, prefix: str, T: int, t: np.ndarray, idx: dict) -> dict:
-    """The service's running lines for a set of driver values (``prefix`` '' = option, 'current_service.' = today)."""
-    g = lambda name: _coef(v[prefix + name])  # noqa: E731
-    term = lambda coef, profile=None: Flow.term(T, coef, profile)  # noqa: E731
-    staff = term(-g("staff_fte") * g("staff_cost_per_fte_gbp"), idx["pay"])
-    pension = staff.scale(g("pension_employer_rate"))
-    non_staff = term(-g("non_staff_costs_gbp"), idx["price"])
-    energy_c = term(-g("energy_costs_gbp"), idx["energy"])
-    support = term(-g("support_services_gbp"), idx["price"])
-    ramp = _ramp(t, v[prefix + "go_live_year"], v[prefix + "efficiency_ramp_years"])
-    eff_staff = (staff + pension).scale(-g("staff_efficiency_pct")).mask(ramp)
-    eff_non_staff = (non_staff + energy_c).scale(-g("non_staff_efficiency_pct")).mask(ramp)
-    trading = term(g("trading_income_gbp"), idx["price"]).mask(
-        _ramp(t, v[prefix + "trading_start_year"], v[prefix + "trading_ramp_years"]))
-    rates = term(-g("business_rates_gbp"), idx["price"])
-    growth = (1.0 + _col(v[prefix + "income_real_growth"])) ** t
-    return {
-        "staff_pay": staff,
-        "employer_pension": pension,
-        "pension_bond": term(-g("pension_bond_gbp")),
-        "non_staff_costs": non_staff,
-        "energy_costs": energy_c,
-        "support_services": support,
-        "efficiency_staff": eff_staff,
-        "efficiency_non_staff": eff_non_staff,
-        "fees_income": term(g("fees_income_gbp"), idx["price"]).mask(growth),
-        "trading_income": trading,
-        "trading_costs": trading.scale(-g("trading_cost_ratio")),
-        "social_benefits": term(g("social_benefits_gbp")).mask(ramp),
-        "business_rates": rates,
-        "rates_relief": rates.scale(-g("rates_relief_pct")),
-        "irrecoverable_vat": (non_staff + energy_c + support + eff_non_staff).scale(g("irrecoverable_vat_pct")),
-        "grant_income": term(g("grant_income_gbp")),
-    }
+    def add(self, line: str, party: str, flow: Flow) -> None:
+        d = self.parts.setdefault(line, {})
+        d[party] = d[party] + flow if party in d else flow
 
+    def get(self, line: str, party: str) -> Flow:
+        return self.parts.get(line, {}).get(party, Flow(self.n_years))
 
-def _sum(flows: dict, names, T: int) -> Flow:
-    total = Flow(T)
-    for n in names:
-        total = total + flows[n]
-    return total
-
-
-def _loss_carried_taxable(profit: np.ndarray) -> np.ndarray:
-    """Taxable profit by year with unlimited loss carry-forward, vectorised.
-
-    With losses carried forward (never back), the profit taxed up to year t is the highest
-    cumulative profit reached so far, or 0: ``max(0, max_{s<=t} C_s)`` where C is cumulative profit.
-    A loss year is taxed 0 (no refund); later profits are taxed only once they exceed past losses.
-
-    >>> _loss_carried_taxable(np.array([-100.0, 30.0, 50.0, 40.0, -20.0, 60.0])).tolist()
-    [0.0, 0.0, 0.0, 20.0, 0.0, 40.0]
-    """
-    c = np.cumsum(profit, axis=-1)
-    cum_taxable = np.maximum(np.maximum.accumulate(c, axis=-1), 0.0)
-    return np.diff(cum_taxable, axis=-1, prepend=0.0)
+    def total(self, party: str, lines) -> Flow:
+        out = Flow(self.n_years)
+        for n in lines:
+            f = self.parts.get(n, {}).get(party)
+            if f is not None:
+                out = out + f
+        return out
 
 
 def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict | None = None) -> Evaluation:
@@ -246,11 +241,11 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     spec : ModelSpec
         Structure of the option at the stage.
     v : dict
-        Driver values by path: economy drivers, ``current_service.<driver>``, the option's
-        ``<driver>`` (its value from go-live) and item fields ``<list>.<id>.<field>``. Each value
-        is a float or an array of shape ``(cases,)``.
+        Driver values by path: economy drivers, ``current_service.<driver>``, the option's ``<driver>``
+        (its value from go-live), item fields ``<list>.<id>.<field>`` and line fields
+        ``[current_service.]lines.<id>.<field>``. Each value is a float or an array of shape ``(cases,)``.
     detail : bool
-        Also return every line split by party and, for a new entity, its nominal P&L.
+        Also return every line split by party and, for a new entity, its nominal accounts.
     risk_draws : dict, optional
         ``risk id -> (occurs, impact_gbp, year)`` arrays of shape ``(cases,)`` to realise risks
         (Monte Carlo). Without it each risk contributes its expected value.
@@ -261,210 +256,389 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     """
     T = spec.n_years
     t = np.arange(T, dtype=float)
-    term = lambda coef, profile=None: Flow.term(T, coef, profile)  # noqa: E731
     zero = Flow(T)
-    gdp = _col(v["gdp_deflator"])
-    idx = {
-        "pay": ((1.0 + _col(v["pay_inflation"])) / (1.0 + gdp)) ** t,
-        "price": ((1.0 + _col(v["price_inflation"])) / (1.0 + gdp)) ** t,
-        "energy": ((1.0 + _col(v["energy_inflation"])) / (1.0 + gdp)) ** t,
-    }
-    opt = _delivery_lines(v, "", T, t, idx)
-    base = _delivery_lines(v, "current_service.", T, t, idx)
-    go_live = _col(v["go_live_year"])
-    post = (t >= go_live).astype(float)  # the option's values apply from go-live
-    pre = 1.0 - post
     provider = spec.has_provider
+    P = lambda profile: Flow.term(T, 1.0, profile)  # noqa: E731  (a profile by year as a Flow)
+    ONE = P(None)  # 1 in every year
+    c = lambda n: _coef(v["current_service." + n])  # noqa: E731  (the current service's value)
+    o = lambda n: _coef(v[n])  # noqa: E731  (the option's value, from go-live)
+    gdp = _col(v["gdp_deflator"])
+    index = _RealIndices(v, t, gdp, P)
+    go_live = _col(v["go_live_year"])
+    pre, post = go_live_masks(t, go_live)
+    ob_level = v.get("optimism_bias_level")  # sensitivity: a share of each category's upper bound
 
-    def split(o: Flow, b: Flow) -> tuple[Flow, Flow]:
-        """(council, provider) parts of a delivery flow."""
-        if provider:
-            return b.mask(pre), o.mask(post)
-        return o.mask(post) + b.mask(pre), zero
+    def uplift(pct: float, upper: float):
+        return _coef(ob_level) * upper if ob_level is not None else pct
 
-    resource_names = [n for n in _DELIVERY if LINES[n].kind == "resource"]
-    transfer_names = [n for n in _DELIVERY if LINES[n].kind == "transfer"]
-    res_c, res_p = split(_sum(opt, resource_names, T), _sum(base, resource_names, T))
-    tr_c, tr_p = split(_sum(opt, transfer_names, T), _sum(base, transfer_names, T))
-    benefits = opt["social_benefits"].mask(post) + base["social_benefits"].mask(pre)
+    # ------------------------------------------------------------------ the service's own lines
+    # Shares that build up: the current service's from year 0, the option's from its go-live.
+    ramp_c = ramp(t, 0.0, _col(v["current_service.efficiency_ramp_years"]))
+    ramp_o = ramp(t, go_live, _col(v["efficiency_ramp_years"]))
+    trade_c = ramp(t, _col(v["current_service.trading_start_year"]), _col(v["current_service.trading_ramp_years"]))
+    trade_o = ramp(t, np.maximum(_col(v["trading_start_year"]), go_live), _col(v["trading_ramp_years"]))
+    growth_c = compound_from(t, 0.0, _col(v["current_service.income_real_growth"]))
+    growth_o = growth_from_go_live(t, go_live, _col(v["current_service.income_real_growth"]),
+                                   _col(v["income_real_growth"]))
 
+    def service_lines(g, version: str, eff_terms, trading_terms, growth, social_terms) -> dict:
+        ix = lambda driver: index(spec.index_of(driver, version))  # noqa: E731
+        staff = staff_pay(g("staff_fte"), g("staff_cost_per_fte_gbp"), index.pay)
+        pension = employer_pension(staff, g("pension_employer_rate"))
+        non_staff = running_cost(g("non_staff_costs_gbp"), index.price)
+        energy = running_cost(g("energy_costs_gbp"), index.energy)
+        support = running_cost(g("support_services_gbp"), index.price)
+        eff_staff = sum(efficiency_saving(staff + pension, rate, share) for rate, share in eff_terms("staff"))
+        eff_non_staff = sum(efficiency_saving(non_staff + energy, rate, share) for rate, share in eff_terms("non_staff"))
+        trading = sum(trading_income(amount, index.price, share) for amount, share in trading_terms)
+        rates = business_rates(g("business_rates_gbp"), index.price)
+        return {
+            "staff_pay": staff,
+            "employer_pension": pension,
+            "pension_bond": pension_bond(g("pension_bond_gbp"), ONE),
+            "non_staff_costs": non_staff,
+            "energy_costs": energy,
+            "support_services": support,
+            "efficiency_staff": eff_staff + zero,
+            "efficiency_non_staff": eff_non_staff + zero,
+            "fees_income": fees_income(g("fees_income_gbp"), ix("fees_income_gbp"), growth),
+            "trading_income": trading + zero,
+            "trading_costs": trading_costs(trading + zero, g("trading_cost_ratio")),
+            "social_benefits": sum(social_benefits(amount, ONE * share) for amount, share in social_terms) + zero,
+            "business_rates": rates,
+            "rates_relief": rates_relief(rates, g("rates_relief_rate")),
+            "irrecoverable_vat": irrecoverable_vat(non_staff + energy + support + eff_non_staff + zero,
+                                                   g("irrecoverable_vat_rate")),
+            "grant_income": grant_income(g("grant_income_gbp"), ONE),
+        }
+
+    def rate_delta(n):
+        return o(n) - c(n)
+
+    current = service_lines(
+        c, "current",
+        lambda k: [(c(f"{k}_efficiency_rate"), ramp_c)],
+        [(c("trading_income_gbp"), trade_c)], growth_c,
+        [(c("social_benefits_gbp"), np.ones(T))])
+    option = service_lines(
+        o, "option",
+        # The option's efficiency rate is reached over its ramp from go-live, starting from the current one.
+        lambda k: [(c(f"{k}_efficiency_rate"), ramp_c), (rate_delta(f"{k}_efficiency_rate"), ramp_o)],
+        [(c("trading_income_gbp"), trade_c), (rate_delta("trading_income_gbp"), trade_o)], growth_o,
+        [(c("social_benefits_gbp"), np.ones(T)), (rate_delta("social_benefits_gbp"), ramp_o)])
+
+    ledger = _Ledger(T)
+    service_names = [n for n, li in LINE_TYPES.items() if li.family == "service"]
+    for n in service_names:
+        cur_part, opt_part = current[n] * pre, option[n] * post
+        if LINE_TYPES[n].kind == "benefit":
+            ledger.add(n, "society", cur_part + opt_part)
+        elif provider:
+            ledger.add(n, "council", cur_part)
+            ledger.add(n, "provider", opt_part)
+        else:
+            ledger.add(n, "council", cur_part + opt_part)
+    deliverer_after = "provider" if provider else "council"
+
+    # ------------------------------------------------------------------ the council's own lines
+    custom_role: dict[str, str] = {}  # line -> its role in the provider's accounts
+    custom_versions: dict[str, tuple] = {}  # line -> (current part, option part, option shape)
+    capital_lines: list[str] = []
+    for ls in spec.lines:
+        pieces = []
+        if ls.current is not None:
+            cur = _custom_flow(ls.current, v, f"current_service.lines.{ls.id}.", t, go_live, index, T)
+            opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T)
+            pieces = [(cur * pre, ls.current, "before"), (opt * post, ls.option, "after")]
+            custom_versions[ls.id] = (cur * post, opt * post, ls.option)
+        else:
+            opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T)
+            pieces = [(opt, ls.option, "own")]
+            custom_versions[ls.id] = (zero, opt, ls.option)
+        for flow, shape, when in pieces:
+            for party, f in _parties(flow, shape.borne_by, when, provider, pre, post):
+                if shape.kind == "benefit":
+                    ledger.add(ls.id, "society", f)
+                    continue
+                ledger.add(ls.id, party, f)
+                if shape.kind == "internal" and shape.counterparty:
+                    ledger.add(ls.id, _party(shape.counterparty, provider), -f)
+                if shape.ob_pct or (ob_level is not None and shape.ob_upper):
+                    ob_line = "optimism_bias_capital" if shape.accounts == "capital" else "optimism_bias_revenue"
+                    ledger.add(ob_line, party, optimism_bias_on_costs(f, uplift(shape.ob_pct, shape.ob_upper)))
+        shape = ls.option or ls.current
+        if shape.accounts == "capital":
+            custom_role[ls.id] = "capital"
+            capital_lines.append(ls.id)
+        else:
+            side = shape.sign * (-1.0 if shape.kind == "internal" and _party(shape.counterparty or "", provider)
+                                 == "provider" else 1.0)
+            custom_role[ls.id] = "income" if side > 0 else "operating"
+
+    # ------------------------------------------------------------------ contract and client side
     if provider:
-        margin = _sum(opt, _OPERATING_COSTS, T).scale(_coef(v["provider_margin_pct"])).mask(post)
-        fee = term(_coef(v["management_fee_gbp"]), (1.0 + _col(v["management_fee_real_change"])) ** (t - go_live)).mask(post)
-        removal = _col(v["stranded_removal_years"])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(removal > 0, 1.0 - (t - go_live) / np.where(removal > 0, removal, 1.0), 0.0)
-        stranded = term(-_coef(v["stranded_overheads_gbp"]), np.clip(frac, 0.0, 1.0) * post)
-        client = term(-_coef(v["client_side_costs_gbp"])).mask(post)
-    else:
-        margin = fee = stranded = client = zero  # paid by the council, received by the provider
-    at_go_live = (t == go_live).astype(float)
-    redundancy = term(-_coef(v["redundancy_gbp"])).mask(at_go_live)
-    strain = term(-_coef(v["pension_strain_gbp"])).mask(at_go_live)
+        operating_names = [n for n in service_names if LINE_TYPES[n].entity == "operating"
+                           and LINE_TYPES[n].kind == "resource"]
+        operating = sum((option[n] for n in operating_names), zero) * post
+        for ls in spec.lines:  # the provider's own operating costs stated as lines
+            if ls.kind == "resource" and custom_role.get(ls.id) == "operating":
+                operating = operating + ledger.get(ls.id, "provider") * post
+        ledger.add("provider_margin", "provider", provider_margin(operating, o("provider_margin_rate"), post))
+        ledger.add("stranded_overheads", "council", stranded_overheads(
+            o("stranded_overheads_gbp"), P(stranded_share(t, go_live, _col(v["stranded_removal_years"])))))
+        ledger.add("client_side_costs", "council", client_side_costs(o("client_side_costs_gbp"), P(post)))
+        fee = management_fee(o("management_fee_gbp"), index(spec.index_of("management_fee_gbp", "option")),
+                             fee_real_change(t, go_live, _col(v["management_fee_real_change"])), post)
+        ledger.add("management_fee", "council", fee)
+        ledger.add("management_fee", "provider", -fee)
 
-    # One-off and capital items, with optimism bias by category.
-    items = {(k, p): zero for k in ("one_off", "capital", "residual") for p in ("council", "provider")}
-    ob_costs = {"council": zero, "provider": zero}
-    ob_level = v.get("optimism_bias_level")
+    # Optimism bias on built-in cost lines whose driver carries a category (in the years its value applies).
+    for driver, version, pct, upper in spec.uplifts:
+        for n in DRIVERS[driver].lines:
+            if LINE_TYPES[n].family == "service":
+                flow = current[n] * pre if version == "current" else option[n] * post
+                party = "council" if version == "current" else deliverer_after
+            else:
+                flow, party = ledger.get(n, "council"), "council"
+            ledger.add("optimism_bias_revenue", party, optimism_bias_on_costs(flow, uplift(pct, upper)))
+
+    # ------------------------------------------------------------------ one-off and capital items
+    at_go_live = in_year(t, go_live)
+    ledger.add("redundancy", "council", transfer_one_off(o("redundancy_gbp"), P(at_go_live)))
+    ledger.add("pension_strain", "council", transfer_one_off(o("pension_strain_gbp"), P(at_go_live)))
+    provider_capital = []  # (spend flow incl. its uplift, life, allowance category) for the entity's accounts
     for it in spec.items:
         lst = "one_off_costs" if it.kind == "one_off" else "capital"
         amount = _coef(v[f"{lst}.{it.id}.amount_gbp"])
         year = _col(v[f"{lst}.{it.id}.year"])
+        ob = uplift(it.ob_pct, it.ob_upper) if (it.ob_pct or (ob_level is not None and it.ob_upper)) else 0.0
         if it.kind == "one_off":
-            flow = term(-amount).mask((t == year).astype(float))
-            items[("one_off", it.borne_by)] = items[("one_off", it.borne_by)] + flow
+            flow = -amount * P(in_year(t, year))
+            ledger.add("one_off_costs", it.borne_by, flow)
+            if np.any(ob):
+                ledger.add("optimism_bias_revenue", it.borne_by, optimism_bias_on_costs(flow, ob))
+            continue
+        bought = purchase_years(t, year, it.repeat_every_years)
+        flow = -amount * P(bought)
+        life = _coef(v[f"capital.{it.id}.asset_life_years"])
+        if it.paid_to:  # an existing asset sold at its value between the parties: internal, no new resource
+            ledger.add("asset_transfers", it.borne_by, flow)
+            ledger.add("asset_transfers", it.paid_to, -flow)
+            spend = flow
         else:
-            k = it.repeat_every_years
-            bought = ((t >= year) & ((((t - year) % k) == 0) if k else (t == year))).astype(float)
-            flow = term(-amount).mask(bought)
-            items[("capital", it.borne_by)] = items[("capital", it.borne_by)] + flow
-            life = _col(v[f"capital.{it.id}.asset_life_years"])
+            ledger.add("capital_spend", it.borne_by, flow)
             # Straight-line value left at the end of the period for every purchase still in service.
-            remaining = np.clip((t + life - T) / life, 0.0, 1.0)  # of a purchase in year t
-            share_left = np.sum(bought * remaining, axis=-1)
-            residual = term(amount).scale(_coef(share_left)).mask((t == T - 1).astype(float))
-            items[("residual", it.borne_by)] = items[("residual", it.borne_by)] + residual
-        if ob_level is not None:  # sensitivity: a share of the category's upper bound instead of the stage's uplift
-            ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(_coef(ob_level) * it.ob_upper)
-        elif it.ob_pct:
-            ob_costs[it.borne_by] = ob_costs[it.borne_by] + flow.scale(it.ob_pct)
+            ledger.add("residual_value", it.borne_by,
+                       amount * P(in_year(t, T - 1)) * _coef(residual_share(bought, life, T)))
+            spend = flow
+            if np.any(ob):
+                extra = optimism_bias_on_costs(flow, ob)
+                ledger.add("optimism_bias_capital", it.borne_by, extra)  # an uplift on capital is capital
+                spend = flow + extra
+        if it.borne_by == "provider":
+            provider_capital.append((spend, life, it.capital_allowance))
 
-    # Optimism bias on savings and new income: a shortfall on what the option adds to the current service
-    # (efficiencies, new trading margin, social benefits) after go-live, never on what is already there;
-    # borne by whoever delivers after go-live.
-    if spec.benefits_shortfall:
-        cash_names = [n for n in _SHORTFALL if n != "social_benefits"]
-        gain = (_sum(opt, cash_names, T) + _sum(base, cash_names, T).scale(-1.0)).mask(post)
-        social_gain = (opt["social_benefits"] + base["social_benefits"].scale(-1.0)).mask(post)
-        shortfall_cash, shortfall_social = (
-            zero if g.is_zero() else
-            g.scale(-spec.benefits_shortfall) if g.has_nonnegative_coefficients() else  # no loss to floor: stay factorised
-            term(-spec.benefits_shortfall, np.maximum(g.values(), 0.0))
-            for g in (gain, social_gain))
-    else:
-        shortfall_cash = shortfall_social = zero
-
-    # Risks: expected value, or realised draws for Monte Carlo.
-    risk = {"council": zero, "provider": zero}
+    # ------------------------------------------------------------------ risk (expected value, or drawn)
     for r in spec.risks:
         if risk_draws is None:
             k = f"risks.{r.id}."
-            per_year = (np.asarray(v[k + "probability"], dtype=float)
-                        * triangular_mean(v[k + "impact_low_gbp"], v[k + "impact_most_likely_gbp"], v[k + "impact_high_gbp"])
-                        / (r.to_year - r.from_year + 1))
-            window = ((t >= r.from_year) & (t <= r.to_year)).astype(float)
-            flow = term(-_coef(per_year)).mask(window)
+            flow = P(risk_expected_value(_coef(v[k + "probability"]), _coef(v[k + "impact_low_gbp"]),
+                                         _coef(v[k + "impact_most_likely_gbp"]), _coef(v[k + "impact_high_gbp"]),
+                                         r.from_year, r.to_year, T))
         else:
             occurs, impact, year = risk_draws[r.id]
             flow = Flow.point(T, -(occurs * impact), year)
-        risk[r.borne_by] = risk[r.borne_by] + flow
+        ledger.add("risk", r.borne_by, flow)
 
-    # Provider's own accounts (real): what it earns and spends, before council funding. Optimism bias, the
-    # savings shortfall and risks it bears are in its accounts (the viability test is prudent), so tax and
-    # dividend are worked out on the same profit the accounts report.
-    prov_adjustments = (ob_costs["provider"] + risk["provider"] + shortfall_cash) if provider else zero
-    profit = res_p + tr_p + margin + fee + items[("one_off", "provider")] + prov_adjustments
-    tax = dividend = zero
+    # ------------------------------------------------------------------ benefits shortfall
+    # On each group's gain over the current service from go-live, borne by whoever delivers then.
+    if spec.benefits_shortfall:
+        groups: dict[tuple, Flow] = {}
+        for n in service_names:
+            grp = LINE_TYPES[n].shortfall
+            if grp is None:
+                continue
+            key = (grp, "society" if LINE_TYPES[n].kind == "benefit" else deliverer_after)
+            groups[key] = groups.get(key, zero) + (option[n] - current[n])
+        gains = {key: g * post for key, g in groups.items()}
+        for ls in spec.lines:
+            if ls.kind not in ("resource", "benefit"):
+                continue
+            cur_post, opt_part, shape = custom_versions[ls.id]
+            gain = opt_part - cur_post
+            if ls.kind == "benefit":
+                gains[(ls.id, "society")] = gain
+            else:
+                for party, f in _parties(gain, shape.borne_by, "own" if ls.current is None else "after", provider,
+                                         pre, post):
+                    gains[(ls.id, party)] = gains.get((ls.id, party), zero) + f
+        for (_grp, party), gain in gains.items():
+            ledger.add("optimism_bias_benefits", party, benefits_shortfall(gain, spec.benefits_shortfall))
+
+    # ------------------------------------------------------------------ a new entity's tax and dividends
+    entity = None
     if spec.is_entity:
-        deflator = (1.0 + gdp) ** t
-        profit_real = profit.values()
-        # Taxable profit: the accounts' profit less capital spend (full expensing); residual values are not income.
-        taxable = (profit_real + items[("capital", "provider")].values()) * deflator
-        tax_real = -_col(v["corporation_tax_rate"]) * _loss_carried_taxable(taxable) / deflator
-        tax = term(1.0, tax_real)
-        dividend = term(-_coef(v["dividend_pct"]), np.maximum(profit_real + tax_real, 0.0))  # entity -> council
-    # Residual value is an asset on the balance sheet, not cash: it stays out of the provider's cash flow.
-    provider_flow = (profit + items[("capital", "provider")] + tax + dividend) if provider else zero
+        entity = _entity_accounts(spec, v, ledger, custom_role, provider_capital, gdp, t)
 
-    prov_items = items[("one_off", "provider")] + items[("capital", "provider")] + items[("residual", "provider")]
-    council_items = items[("one_off", "council")] + items[("capital", "council")] + items[("residual", "council")]
-    economic_unadj = res_c + res_p + benefits + margin + stranded + client + council_items + prov_items
-    council_unadj = res_c + tr_c + fee.scale(-1.0) + dividend.scale(-1.0) + stranded + client + council_items + redundancy + strain
-    adjustments_econ = ob_costs["council"] + ob_costs["provider"] + shortfall_cash + shortfall_social + risk["council"] + risk["provider"]
-    # Without a provider the council bears the shortfall on savings itself.
-    adj_council = ob_costs["council"] + risk["council"] + (zero if provider else shortfall_cash)
+    # ------------------------------------------------------------------ the two lenses
+    all_names = spec.line_names()
+    custom = {ls.id: ls for ls in spec.lines}
+    kinds = {n: LINE_TYPES[n].kind if n in LINE_TYPES else custom[n].kind for n in all_names}
+    names = [n for n in all_names if n in ledger.parts]
+    resource = [n for n in names if kinds[n] == "resource"]
+    adjustment = [n for n in names if kinds[n] == "adjustment"]
+    benefit = [n for n in names if kinds[n] == "benefit"]
+    cash = [n for n in names if kinds[n] not in ("benefit", "adjustment")]
+    payers = ("council", "provider", "partner")
+    economic_unadj = sum((ledger.total(p, resource) for p in payers), zero) + ledger.total("society", benefit)
+    adjustments_econ = sum((ledger.total(p, adjustment) for p in payers + ("society",)), zero)
+    council_unadj = ledger.total("council", cash)
     flows = {
         "economic": economic_unadj + adjustments_econ,
-        "council": council_unadj + adj_council,
+        "council": council_unadj + ledger.total("council", adjustment),
         "economic_unadjusted": economic_unadj,
         "council_unadjusted": council_unadj,
-        "provider": provider_flow,
-        "benefits": benefits + shortfall_social,
+        # Residual value is an asset on the balance sheet, not cash: it stays out of the provider's cash flow.
+        "provider": ledger.total("provider", [n for n in names if n != "residual_value"]) if provider else zero,
+        "benefits": ledger.total("society", benefit) + ledger.get("optimism_bias_benefits", "society"),
     }
     out = Evaluation(flows)
     if detail:
-        out.lines = _detail_lines(opt, base, pre, post, provider, margin, fee, stranded, client, items, redundancy,
-                                  strain, tax, dividend, ob_costs, shortfall_cash, shortfall_social, risk)
-        if spec.is_entity:
-            out.entity = _entity_accounts(out.lines, gdp, t)
+        out.lines = {n: _values_by_party(ledger, n, T) for n in all_names}
+        out.labels = {n: LINE_TYPES[n].label if n in LINE_TYPES else custom[n].label for n in all_names}
+        out.kinds = kinds
+        out.financial_case = {n: LINE_TYPES[n].financial_case if n in LINE_TYPES else _financial_role(custom[n])
+                              for n in all_names}
+        out.entity = entity or {}
     return out
 
 
-def _detail_lines(opt, base, pre, post, provider, margin, fee, stranded, client, items, redundancy, strain,
-                  tax, dividend, ob_costs, shortfall_cash, shortfall_social, risk) -> dict:
-    T = len(post) if np.ndim(post) == 1 else post.shape[-1]
-    lines = {}
+class _RealIndices:
+    """The real index profiles of one evaluation, each built once (shared objects keep the PV grouping small)."""
 
-    def put(n, c=None, p=None, s=None):
-        vals = {k: (f.values() if f is not None else np.zeros(T)) for k, f in (("council", c), ("provider", p), ("society", s))}
-        shape = np.broadcast_shapes(*(x.shape for x in vals.values()))
-        lines[n] = {k: np.broadcast_to(x, shape).astype(float) for k, x in vals.items()}
+    def __init__(self, v, t, gdp, P):
+        self._v, self._t, self._gdp, self._P = v, t, gdp, P
+        self._cache: dict = {}
+        self.pay = self(IndexSpec((("pay", 1.0),)))
+        self.price = self(IndexSpec((("price", 1.0),)))
+        self.energy = self(IndexSpec((("energy", 1.0),)))
 
-    for n in _DELIVERY:
-        if provider:
-            c, p = base[n].mask(pre), opt[n].mask(post)
-        else:
-            c, p = opt[n].mask(post) + base[n].mask(pre), None
-        if n == "social_benefits":
-            put(n, s=c if p is None else c + p)
-        else:
-            put(n, c=c, p=p)
-    put("provider_margin", p=margin)
-    put("stranded_overheads", c=stranded)
-    put("client_side_costs", c=client)
-    put("one_off_costs", c=items[("one_off", "council")], p=items[("one_off", "provider")])
-    put("capital_spend", c=items[("capital", "council")], p=items[("capital", "provider")])
-    put("residual_value", c=items[("residual", "council")], p=items[("residual", "provider")])
-    put("corporation_tax", p=tax)
-    put("redundancy", c=redundancy)
-    put("pension_strain", c=strain)
-    put("management_fee", c=fee.scale(-1.0), p=fee)
-    put("dividend", c=dividend.scale(-1.0), p=dividend)
-    put("optimism_bias_costs", c=ob_costs["council"], p=ob_costs["provider"])
-    if provider:
-        put("optimism_bias_benefits", p=shortfall_cash, s=shortfall_social)
-    else:
-        put("optimism_bias_benefits", c=shortfall_cash, s=shortfall_social)
-    put("risk", c=risk["council"], p=risk["provider"])
-    return {n: lines[n] for n in LINES}
+    def __call__(self, spec: IndexSpec) -> Flow:
+        if spec not in self._cache:
+            if spec.is_constant:
+                profile = None
+            else:
+                rates = [None if INDICES[n] is None else _col(self._v[INDICES[n]]) for n, _w in spec.basket]
+                rates = [0.0 if r is None else r for r in rates]  # "none": no indexation, fixed in cash
+                nominal = index_rate(rates, [w for _n, w in spec.basket], spec.cap, spec.collar)
+                profile = real_index(nominal, self._gdp, self._t)
+            self._cache[spec] = self._P(profile)
+        return self._cache[spec]
 
 
-def _entity_accounts(lines: dict, gdp, t) -> dict:
-    """A new entity's nominal profit and loss and cash lines by year (before council funding)."""
+def _party(name: str, provider: bool) -> str:
+    """A stated party in this option: a provider's part is the council's when the council delivers."""
+    return "council" if name == "provider" and not provider else name
+
+
+def _parties(flow: Flow, borne_by: str, when: str, provider: bool, pre, post):
+    """Split a line's flow among parties: ``deliverer`` is the council before go-live and the provider after."""
+    if borne_by != "deliverer":
+        return [(_party(borne_by, provider), flow)]
+    if not provider or when == "before":
+        return [("council", flow)]
+    if when == "after":
+        return [("provider", flow)]
+    return [("council", flow * pre), ("provider", flow * post)]
+
+
+def _custom_flow(shape: LineShape, v: dict, prefix: str, t, go_live, index, T) -> Flow:
+    """One version of a council's own line by year (:func:`~asdm_models.custom_lines.custom_line`)."""
+    start = go_live + shape.start_offset if shape.start_offset is not None else _col(v[prefix + "from_year"])
+    end = None
+    if shape.end_offset is not None:
+        end = go_live + shape.end_offset
+    elif shape.has_end:
+        end = _col(v[prefix + "to_year"])
+    profile = line_profile(t, per=shape.per, start=start, end=end, ramp_years=_col(v.get(prefix + "ramp_years", 0.0)),
+                           real_growth=_col(v.get(prefix + "real_growth", 0.0)))
+    return custom_line(shape.sign, _coef(v[prefix + "amount_gbp"]), index(shape.index), profile)
+
+
+def _financial_role(ls: LineSpec) -> str | None:
+    """A council's own line in the financial case: capital, a one-off (once), or neither (a running line)."""
+    shape = ls.option or ls.current
+    if shape.accounts == "capital":
+        return "capital"
+    return "one_off" if shape.per == "once" else None
+
+
+def _values_by_party(ledger: _Ledger, name: str, T: int) -> dict:
+    parts = ledger.parts.get(name, {})
+    vals = {p: (parts[p].values() if p in parts else np.zeros(T)) for p in PARTIES}
+    shape = np.broadcast_shapes(*(x.shape for x in vals.values()))
+    return {k: np.broadcast_to(x, shape).astype(float) for k, x in vals.items()}
+
+
+def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dict, provider_capital: list, gdp, t):
+    """A new entity's nominal accounts; books its corporation tax and dividends in the ledger (real terms).
+
+    Profit before tax = income + operating costs - depreciation; taxable profit adds depreciation back and
+    deducts capital allowances by category, losses carried forward; then UK corporation tax (or the
+    flat-rate override, or none for a charity); dividends on the profit after tax.
+    """
+    T = spec.n_years
     deflator = (1.0 + gdp) ** t
-    p = {n: lines[n]["provider"] * deflator for n in lines}
-    income_names = ("management_fee", "fees_income", "trading_income", "grant_income")
-    income = sum(p[n] for n in income_names)
-    # Optimism bias and risk borne by the entity are kept in its accounts: the viability test is prudent.
-    operating = sum(p[n] for n in ("staff_pay", "employer_pension", "pension_bond", "non_staff_costs", "energy_costs",
-                                   "support_services", "efficiency_staff", "efficiency_non_staff", "trading_costs",
-                                   "provider_margin", "business_rates", "rates_relief", "irrecoverable_vat",
-                                   "one_off_costs", "optimism_bias_costs", "optimism_bias_benefits", "risk"))
-    profit_before_tax = income + operating
-    tax = p["corporation_tax"]
-    profit_after_tax = profit_before_tax + tax
-    dividend = p["dividend"]
-    capital = p["capital_spend"]  # residual value is a balance-sheet asset, not cash
-    cash_flow = profit_after_tax + dividend + capital
-    shape = np.broadcast_shapes(*(np.shape(x) for x in (income, operating, tax, dividend, capital)))
+
+    def role_total(role: str) -> np.ndarray:
+        names = [n for n in ledger.parts if (LINE_TYPES[n].entity if n in LINE_TYPES else custom_role.get(n)) == role]
+        return ledger.total("provider", names).values() * deflator
+
+    income = role_total("income")
+    operating = role_total("operating")
+    capital = role_total("capital")
+    dep = np.zeros(np.broadcast_shapes(income.shape, operating.shape))
+    allowances = np.zeros_like(dep)
+    cats = dict(spec.tax.allowances) if spec.tax else {}
+    for spend, life, category in provider_capital:
+        spend_nominal = -spend.values() * deflator  # positive amounts
+        dep = dep + depreciation(spend_nominal, life)
+        if category in cats:
+            allowances = allowances + tax_rules.capital_allowances(spend_nominal, cats[category])
+    pbt = profit_before_tax(income, operating, dep)
+    taxable = tax_rules.taxable_profit_after_losses(taxable_profit(pbt, dep, allowances))
+    regime = spec.tax.regime if spec.tax else "exempt"
+    if regime == "uk":
+        assoc = v.get("associated_companies", 0.0)
+        corp_tax = tax_rules.corporation_tax(taxable, spec.tax.rules, associated_companies=_coef(assoc))
+    elif regime == "flat":
+        corp_tax = tax_rules.corporation_tax(taxable, spec.tax.rules, flat_rate=_coef(v["corporation_tax_rate"]))
+    else:
+        corp_tax = np.zeros_like(taxable)
+    pat = pbt - corp_tax
+    to_council, to_partner = dividends(pat, _coef(v["dividend_payout_rate"]), _coef(v["partner_equity_share"]))
+    real = lambda x: Flow.term(T, 1.0, x / deflator)  # noqa: E731
+    ledger.add("corporation_tax", "provider", real(-corp_tax))
+    ledger.add("dividend", "provider", real(-to_council))
+    ledger.add("dividend", "council", real(to_council))
+    if np.any(to_partner):
+        ledger.add("partner_dividend", "provider", real(-to_partner))
+        ledger.add("partner_dividend", "partner", real(to_partner))
+    distributions = -(to_council + to_partner)
+    cash_flow = pat + dep + distributions + capital
     out = {
         "income": income,
         "operating_costs": operating,
-        "profit_before_tax": profit_before_tax,
-        "corporation_tax": tax,
-        "profit_after_tax": profit_after_tax,
-        "dividend": dividend,
+        "depreciation": -dep,
+        "profit_before_tax": pbt,
+        "capital_allowances": allowances,
+        "taxable_profit": taxable,
+        "corporation_tax": -corp_tax,
+        "profit_after_tax": pat,
+        "dividend": -to_council,
+        "partner_dividend": -to_partner,
         "capital": capital,
         "cash_flow": cash_flow,
     }
+    shape = np.broadcast_shapes(*(np.shape(x) for x in out.values()))
     return {k: np.broadcast_to(x, shape).astype(float) for k, x in out.items()}  # every line has the case axis

@@ -143,7 +143,7 @@ def parse_distribution(spec: object, unit: str, base: float | None) -> tuple[Dis
     if name is None:
         return None, [("distribution", f"missing; choose one of {', '.join(DISTRIBUTIONS)}")]
     if not isinstance(name, str) or name not in DISTRIBUTIONS:
-        from .drivers import suggest
+        from .catalogue import suggest
 
         return None, [("distribution", f"unknown distribution {name!r}{suggest(str(name), DISTRIBUTIONS)}; "
                                        f"choose one of {', '.join(DISTRIBUTIONS)}")]
@@ -152,7 +152,7 @@ def parse_distribution(spec: object, unit: str, base: float | None) -> tuple[Dis
     allowed = set(wanted) | {"distribution", "source", "note"}
     for k in spec:
         if k not in allowed:
-            from .drivers import suggest
+            from .catalogue import suggest
 
             problems.append((str(k), f"unknown field for a {name} distribution{suggest(str(k), allowed)}; "
                                      f"it takes {', '.join(wanted)}"))

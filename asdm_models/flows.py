@@ -40,6 +40,7 @@ class Flow:
     """
 
     __slots__ = ("n_years", "terms", "points")
+    __array_ufunc__ = None  # ``ndarray * Flow`` defers to Flow.__rmul__ instead of making an object array
 
     def __init__(self, n_years: int, terms=None, points=None):
         self.n_years = n_years
@@ -63,8 +64,59 @@ class Flow:
         y = np.asarray(year).astype(np.intp).reshape(-1, 1)
         return cls(n_years, [], [(a, y)])
 
-    def __add__(self, other: "Flow") -> "Flow":
+    # ------------------------------------------------------------------ arithmetic
+    # Rules are written as plain formulas (``-fte * cost_gbp * pay_index``): given numpy arrays they give
+    # numbers (the doctests), given a Flow for the profile they stay factorised (the engine).
+    def __add__(self, other) -> "Flow":
+        if isinstance(other, (int, float)) and other == 0:
+            return self  # sum() starts from 0
+        if not isinstance(other, Flow):
+            return NotImplemented
         return Flow(self.n_years, self.terms + other.terms, self.points + other.points)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "Flow":
+        return self.scale(-1.0)
+
+    def __sub__(self, other) -> "Flow":
+        if not isinstance(other, Flow):
+            return NotImplemented
+        return self + other.scale(-1.0)
+
+    def __mul__(self, k) -> "Flow":
+        """``Flow * x``: a per-case factor (float, ``(n, 1)``) scales; a per-year profile (``(T,)``, ``(n, T)``) masks."""
+        if isinstance(k, Flow):
+            raise TypeError("a Flow can be multiplied by an amount or a profile, not by another Flow")
+        # Per-case values are columns (n, 1) in the engine, so a 1-D array is always a profile by year.
+        if isinstance(k, np.ndarray) and (k.ndim == 1 or (k.ndim == 2 and k.shape[-1] != 1)):
+            if k.shape[-1] != self.n_years:
+                raise ValueError(f"a profile by year needs {self.n_years} values, got shape {k.shape}")
+            return self.mask(k)
+        return self.scale(k)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, k) -> "Flow":
+        return self.scale(1.0 / np.asarray(k, dtype=float) if isinstance(k, np.ndarray) else 1.0 / float(k))
+
+    def simplify(self) -> "Flow":
+        """The same flow with terms that share a profile and mask merged and zero terms dropped.
+
+        ``a - a`` then costs nothing downstream, and a sum whose surviving coefficients are all >= 0
+        is recognised as >= 0 (see :meth:`has_nonnegative_coefficients`).
+        """
+        groups: dict = {}
+        for c, p, m in self.terms:
+            key = (id(p), id(m))
+            if key in groups:
+                groups[key][0] = groups[key][0] + c
+            else:
+                groups[key] = [c, p, m]
+        terms = [(c, p, m) for c, p, m in groups.values()
+                 if not (np.ndim(c) == 0 and float(c) == 0.0) and not (np.ndim(c) and not np.any(c))]
+        points = [(a, y) for a, y in self.points if np.any(a)]
+        return Flow(self.n_years, terms, points)
 
     def scale(self, k) -> "Flow":
         """Multiply by a per-draw (or common) factor: ``k`` float or ``(n, 1)``."""

@@ -3,7 +3,7 @@
 Randomness
 ----------
 Every uncertain driver gets its own stream of uniforms, seeded from the run's seed, the
-appraisal id and the driver's path (``pay_inflation``, ``staff_efficiency_pct``,
+appraisal id and the driver's path (``pay_inflation``, ``staff_efficiency_rate``,
 ``risks.pool_plant_failure``), never from the option or the order of work. So:
 
 * results do not depend on run order, parallelism or which options are run;

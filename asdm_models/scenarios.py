@@ -22,7 +22,7 @@ from typing import Mapping
 import yaml
 
 from .assumptions import Appraisal, load_appraisal, resolve_path, validate_changes
-from .drivers import ECONOMY_DRIVERS
+from .catalogue import ECONOMY_DRIVERS
 from .errors import DataErrors, ScenarioError
 from .tables import write_text_atomic
 from .units import fy_label, parse_rate
@@ -46,8 +46,8 @@ def is_shared_path(path: str) -> bool:
 def split_changes(option: str, overrides: Mapping[str, float]) -> dict:
     """``{path: value}`` overrides of one option -> scenario changes ``{"all": {...}, option: {...}}``.
 
-    >>> split_changes("trading_company", {"pay_inflation": 0.035, "staff_efficiency_pct": 0.06})
-    {'all': {'pay_inflation': 0.035}, 'trading_company': {'staff_efficiency_pct': 0.06}}
+    >>> split_changes("trading_company", {"pay_inflation": 0.035, "staff_efficiency_rate": 0.06})
+    {'all': {'pay_inflation': 0.035}, 'trading_company': {'staff_efficiency_rate': 0.06}}
     """
     out: dict[str, dict] = {}
     for k, v in overrides.items():

@@ -16,7 +16,7 @@ import pandas as pd
 from .appraisal import OptionInputs, appraise, build_inputs, propagate_inherited
 from .assumptions import resolve_path
 from .cashflows import evaluate
-from .drivers import DRIVERS, ITEM_FIELDS
+from .catalogue import DRIVERS, ITEM_FIELDS, LINE_FIELDS
 from .units import format_gbp, format_pct
 
 __all__ = ["tornado", "switching_values", "best_option_switching", "two_way_grid", "scenario_table",
@@ -27,7 +27,9 @@ def _driver_def(path: str):
     name = path.removeprefix("current_service.")
     if name in DRIVERS:
         return DRIVERS[name]
-    parts = path.split(".")
+    parts = name.split(".")
+    if parts[0] == "lines":
+        return LINE_FIELDS[parts[2]]
     return ITEM_FIELDS[parts[0]][parts[2]]
 
 
@@ -37,6 +39,12 @@ _ITEM_WORDS = {"one_off_costs": "one-off cost", "capital": "capital item", "risk
 def driver_label(path: str, option=None) -> str:
     """A driver's name for readers: ``IT systems (one-off cost): amount`` for an item field."""
     d = _driver_def(path)
+    if path.startswith("lines.") or path.startswith("current_service.lines."):
+        ident = path.split(".")[-2]
+        ln = (getattr(option, "lines", {}) or {}).get(ident) if option is not None else None
+        name = ln.label if ln is not None else ident.replace("_", " ")
+        whose = " (current service)" if path.startswith("current_service.") else ""
+        return f"{name}{whose}: {d.label.lower()}"
     if path.startswith("current_service."):
         return f"{d.label} (current service)"
     parts = path.split(".")
@@ -99,7 +107,7 @@ class CaseEvaluator:
         for p, arr in changes.items():
             if self._shared(p) or p in own:
                 v[p] = arr
-        propagate_inherited(v, [d for d in inp.inherited if d not in own])
+        propagate_inherited(v, [(d, src) for d, src in inp.inherited if d not in own and d not in changes])
         pv = evaluate(inp.spec, v).pv(inp.factors)
         return np.broadcast_to(pv["economic"], (n,)), np.broadcast_to(pv["council"], (n,))
 
@@ -172,7 +180,7 @@ def search_range(path: str, base: float, dist=None) -> tuple[float, float]:
     """The range searched for a switching value: the base plus or minus the larger of three times the
     uncertainty range and the base's own size, within the driver's valid bounds.
 
-    >>> search_range("staff_efficiency_pct", 0.04)
+    >>> search_range("staff_efficiency_rate", 0.04)
     (0.0, 0.08)
     """
     d = _driver_def(path)

@@ -38,7 +38,7 @@ import plotly.graph_objects as go
 from .appraisal import OptionAppraisal, appraise, build_inputs
 from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value, resolve_path
 from .charts import cash_flow_figure, tornado_figure, waterfall_figure
-from .drivers import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
+from .catalogue import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
 from .gates import evaluate_gate
 from .reference import PROJECT_ROOT
@@ -169,11 +169,14 @@ def control_specs(appraisal: Appraisal, option, stage: str = "obc") -> list[Cont
     T = appraisal.period_years
     entries: list[tuple[str, str, str]] = []  # path, group, provenance
     for n in ECONOMY_DRIVERS:
-        a = appraisal.economy[n]
-        entries.append((n, "economy", _provenance(a.source, a.confidence)))
+        a = appraisal.economy.get(n)
+        entries.append((n, "economy", _provenance(a.source, a.confidence) if a is not None else
+                        f"Follows {DRIVERS[DRIVERS[n].follows].label.lower()} unless changed here"))
     for n, a in appraisal.current_service.items():
         if n != "go_live_year":  # no change never goes live; an option's go-live has its own control
             entries.append((f"current_service.{n}", DRIVERS[n].group, _provenance(a.source, a.confidence)))
+    for ln in appraisal.lines.values():  # the council's own lines: their amounts move every option too
+        entries.append((f"current_service.lines.{ln.id}.amount_gbp", "lines", _provenance(ln.source, ln.confidence)))
     if opt.model != "no_change":
         stated = set(opt.drivers) | ({k for k in opt.fbc_changes if k in DRIVERS} if stage == "fbc" else set())
         stated.add("go_live_year")
@@ -182,6 +185,9 @@ def control_specs(appraisal: Appraisal, option, stage: str = "obc") -> list[Cont
                 a = opt.fbc_changes.get(n) if stage == "fbc" and n in opt.fbc_changes else opt.drivers.get(n)
                 entries.append((n, DRIVERS[n].group, _provenance(a.source, a.confidence) if a else
                                 "Follows the current service unless changed here"))
+        for ident in sorted(opt.own_lines, key=list(opt.lines).index):
+            ln = opt.lines[ident]
+            entries.append((f"lines.{ident}.amount_gbp", "lines", _provenance(ln.source, ln.confidence)))
         items = {f"{lst}.{it.id}": it for lst in ITEM_FIELDS for it in getattr(opt, lst)}
         for path, group in _item_lists(opt):
             it = items[path.rsplit(".", 1)[0]]

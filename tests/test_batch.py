@@ -154,8 +154,8 @@ def test_broken_option_fails_alone_and_names_are_escaped(tmp_path, capsys):
     data = copy_data(tmp_path / "data")
     tc = data / "options" / "trading_company.yaml"
     text = tc.read_text()
-    assert "  staff_efficiency_pct: {value: 5%," in text
-    tc.write_text(text.replace("  staff_efficiency_pct: {value: 5%,", "  staff_efficiency_pct: {value: 12,", 1))
+    assert "  staff_efficiency_rate: {value: 5%," in text
+    tc.write_text(text.replace("  staff_efficiency_rate: {value: 5%,", "  staff_efficiency_rate: {value: 12,", 1))
     ih = data / "options" / "in_house_redesign.yaml"
     text = ih.read_text()
     start = text.index("\nname: ") + len("\nname: ")
@@ -171,7 +171,7 @@ def test_broken_option_fails_alone_and_names_are_escaped(tmp_path, capsys):
     summary = pd.read_csv(run_dir / "summary.csv")
     failed = summary[summary.option == "trading_company"]
     assert list(failed["status"]) == ["failed"]
-    assert "staff_efficiency_pct" in failed["error"].iloc[0]
+    assert "staff_efficiency_rate" in failed["error"].iloc[0]
     assert set(summary[summary.option != "trading_company"]["status"]) == {"ok"}
     for name in ("no_change-obc", "in_house_redesign-obc", "options_appraisal"):
         assert (run_dir / f"{name}.html").is_file()

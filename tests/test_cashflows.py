@@ -145,7 +145,7 @@ def test_redesign_one_off_cost_with_optimism_bias(hand):
     assert inp.ob_by_category["equipment_development"] == pytest.approx(OB_OBC, abs=1e-15)
     assert inp.ob_by_category["standard_buildings"] == pytest.approx(0.02 + 0.5 * 0.22, abs=1e-15)
     np.testing.assert_allclose(line(ev, "one_off_costs", "council"), [0, 0, -50_000, 0, 0, 0], atol=1e-9)
-    np.testing.assert_allclose(line(ev, "optimism_bias_costs", "council"), [0, 0, -52_500, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(line(ev, "optimism_bias_revenue", "council"), [0, 0, -52_500, 0, 0, 0], atol=1e-9)
     r = appraise(hand, "in_house_redesign", "obc")
     assert r.optimism_bias_pv_gbp == pytest.approx(-52_500 / 1.21, rel=1e-12)
     ob = r.optimism_bias.set_index("item")
@@ -220,7 +220,7 @@ def test_irrecoverable_vat_in_council_lens_not_economic(hand):
     """In-house with 5% irrecoverable VAT on (100,000 + 50,000) non-pay spend: -7,500 a year from go-live
     for the council; the economic case is unchanged (VAT is a transfer to HMRC)."""
     base = appraise(hand, "in_house_redesign", "obc")
-    vat = appraise(hand, "in_house_redesign", "obc", overrides={"irrecoverable_vat_pct": 0.05})
+    vat = appraise(hand, "in_house_redesign", "obc", overrides={"irrecoverable_vat_rate": 0.05})
     assert vat.npsv_gbp == base.npsv_gbp
     assert vat.npsv_vs_no_change_gbp == base.npsv_vs_no_change_gbp
     assert vat.council_npv_gbp - base.council_npv_gbp == pytest.approx(-7_500 * D[2:].sum(), rel=1e-12)
@@ -276,8 +276,11 @@ def test_capital_and_residual_value(hand):
     np.testing.assert_allclose(line(ev, "capital_spend", "council"), [0, -100_000, 0, 0, 0, 0], atol=1e-9)
     np.testing.assert_allclose(line(ev, "residual_value", "council"), [0, 0, 0, 0, 0, 50_000], atol=1e-9)
     ev0d = evaluate(inp.spec, inp.values, detail=True)
-    np.testing.assert_allclose(line(ev, "optimism_bias_costs", "council") - line(ev0d, "optimism_bias_costs", "council"),
-                               [0, -24_000, 0, 0, 0, 0], atol=1e-9)  # 24% uplift on the capital spend only
+    # 24% uplift on the capital spend only, and it stays capital (DESIGN section 2: an uplift on capital is capital).
+    np.testing.assert_allclose(line(ev, "optimism_bias_capital", "council") - line(ev0d, "optimism_bias_capital", "council"),
+                               [0, -24_000, 0, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(line(ev, "optimism_bias_revenue", "council"), line(ev0d, "optimism_bias_revenue", "council"),
+                               atol=1e-9)
     np.testing.assert_allclose(ev.economic - ev0.economic, [0, -124_000, 0, 0, 0, 50_000], atol=1e-9)
 
 
@@ -285,8 +288,8 @@ def test_fbc_applies_fbc_changes(hand):
     """FBC: staff efficiency 25% (0.25 x 360,000 = 90,000 at full ramp), IT system 40,000 at 29% uplift."""
     obc = build_inputs(hand, "in_house_redesign", "obc")
     fbc = build_inputs(hand, "in_house_redesign", "fbc")
-    assert obc.values["staff_efficiency_pct"] == pytest.approx(0.20)
-    assert fbc.values["staff_efficiency_pct"] == pytest.approx(0.25)
+    assert obc.values["staff_efficiency_rate"] == pytest.approx(0.20)
+    assert fbc.values["staff_efficiency_rate"] == pytest.approx(0.25)
     assert obc.values["one_off_costs.it_system.amount_gbp"] == 50_000
     assert fbc.values["one_off_costs.it_system.amount_gbp"] == 40_000
     assert fbc.ob_by_category["equipment_development"] == pytest.approx(OB_FBC, abs=1e-15)
@@ -294,7 +297,7 @@ def test_fbc_applies_fbc_changes(hand):
     np.testing.assert_allclose(line(ev, "efficiency_staff", "council"), [0, 0, 45_000, 90_000, 90_000, 90_000],
                                atol=1e-9)
     np.testing.assert_allclose(line(ev, "one_off_costs", "council"), [0, 0, -40_000, 0, 0, 0], atol=1e-9)
-    np.testing.assert_allclose(line(ev, "optimism_bias_costs", "council"), [0, 0, -11_600, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(line(ev, "optimism_bias_revenue", "council"), [0, 0, -11_600, 0, 0, 0], atol=1e-9)
     r = appraise(hand, "in_house_redesign", "fbc")
     econ = np.array([0, 0, 45_000 - 40_000 - 11_600 - 5_000, 85_000, 85_000, 90_000], dtype=float)
     assert r.npsv_vs_no_change_gbp == pytest.approx(float(econ @ D), rel=1e-12)
@@ -332,11 +335,13 @@ def test_trading_company_lines_by_hand(hand):
 
 
 def test_stranded_overheads_removal_years(hand):
-    """Removal over 2 years: 30,000, 15,000, 0; removal 0: gone at once."""
+    """Removal over 2 years: 30,000, 15,000, 0. Removal 0 (issue 8, point 5): the overheads stay for the go-live
+    year, as the README says (they cannot be cut before the service has left), and are gone the year after; the
+    old engine dropped them altogether."""
     _, ev = ev_of(hand, "trading_company", overrides={"stranded_removal_years": 2})
     np.testing.assert_allclose(line(ev, "stranded_overheads", "council"), [0, -30_000, -15_000, 0, 0, 0], atol=1e-9)
     _, ev0 = ev_of(hand, "trading_company", overrides={"stranded_removal_years": 0})
-    np.testing.assert_allclose(line(ev0, "stranded_overheads", "council"), ZERO, atol=1e-9)
+    np.testing.assert_allclose(line(ev0, "stranded_overheads", "council"), [0, -30_000, 0, 0, 0, 0], atol=1e-9)
 
 
 def test_trading_company_headline_by_hand(hand):
@@ -373,14 +378,14 @@ def test_transfers_in_provider_accounts_not_economic(hand):
     """Rates relief, irrecoverable VAT and corporation tax change the company's accounts but neither the
     economic case nor (borne by the company) the council lens."""
     base = appraise(hand, "trading_company", "obc")
-    for ov in ({"rates_relief_pct": 0.0}, {"irrecoverable_vat_pct": 0.0}, {"corporation_tax_rate": 0.0},
-               {"rates_relief_pct": 1.0, "irrecoverable_vat_pct": 0.2, "corporation_tax_rate": 0.5}):
+    for ov in ({"rates_relief_rate": 0.0}, {"irrecoverable_vat_rate": 0.0}, {"corporation_tax_rate": 0.0},
+               {"rates_relief_rate": 1.0, "irrecoverable_vat_rate": 0.2, "corporation_tax_rate": 0.5}):
         r = appraise(hand, "trading_company", "obc", overrides=ov)
         assert r.npsv_gbp == base.npsv_gbp, ov
         assert r.npsv_vs_no_change_gbp == base.npsv_vs_no_change_gbp, ov
         assert r.council_npv_gbp == base.council_npv_gbp, ov
     # No relief: the company's profit before tax falls by 20,000 real a year from go-live (nominal x 1.02^t).
-    nr = appraise(hand, "trading_company", "obc", overrides={"rates_relief_pct": 0.0})
+    nr = appraise(hand, "trading_company", "obc", overrides={"rates_relief_rate": 0.0})
     diff = (nr.entity_accounts.loc["profit_before_tax"] - base.entity_accounts.loc["profit_before_tax"]).to_numpy(float)
     np.testing.assert_allclose(diff, -20_000 * NOM * (t >= 1), atol=1e-6)
     for name in ("business_rates", "rates_relief", "irrecoverable_vat", "corporation_tax"):
@@ -555,7 +560,7 @@ scores: {strategic_fit: 2}
 def test_vectorised_cases_equal_one_by_one(hand, option):
     inp = build_inputs(hand, option, "obc")
     cases = {"pay_inflation": np.array([0.02, 0.03, 0.05]),
-             "staff_efficiency_pct": np.array([0.0, 0.1, 0.3]),
+             "staff_efficiency_rate": np.array([0.0, 0.1, 0.3]),
              "current_service.non_staff_costs_gbp": np.array([90_000.0, 100_000.0, 130_000.0])}
     v = dict(inp.values)
     v.update(cases)

@@ -52,8 +52,8 @@ def test_leisure_trading_company_optimism_bias_on_it(leisure):
     mitigation, tendered price £245,000): 10% + 20% x 190% = 48%: £117,600."""
     obc = appraise(leisure, "trading_company", "obc").economic_case.set_index("line")
     fbc = appraise(leisure, "trading_company", "fbc").economic_case.set_index("line")
-    assert obc.loc["optimism_bias_costs", "option_pv_gbp"] == pytest.approx(-322_400.0, abs=1e-6)
-    assert fbc.loc["optimism_bias_costs", "option_pv_gbp"] == pytest.approx(-117_600.0, abs=1e-6)
+    assert obc.loc["optimism_bias_revenue", "option_pv_gbp"] == pytest.approx(-322_400.0, abs=1e-6)
+    assert fbc.loc["optimism_bias_revenue", "option_pv_gbp"] == pytest.approx(-117_600.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("option,stage,npsv_vs_nc,council_vs_nc,payback,breakeven", [

@@ -47,15 +47,15 @@ LINEAR = {
     # Every uncertain driver enters the cash flows linearly (no inflation draws, no tax):
     # E[NPSV] = NPSV at the distributions' means.
     "id": "redesign", "name": "Redesign", "model": "in_house_redesign", "description": "Linear test option",
-    "drivers": {"staff_efficiency_pct": "6%", "non_staff_efficiency_pct": "4%", "trading_income_gbp": 120000,
+    "drivers": {"staff_efficiency_rate": "6%", "non_staff_efficiency_rate": "4%", "trading_income_gbp": 120000,
                 "trading_cost_ratio": "50%", "efficiency_ramp_years": 2},
     "one_off_costs": [{"id": "it", "description": "IT", "year": 0, "amount_gbp": 300000,
                        "optimism_bias_category": "equipment_development"}],
     "risks": [{"id": "delay", "description": "Delay", "probability": "40%", "impact_low_gbp": 50000,
                "impact_most_likely_gbp": 80000, "impact_high_gbp": 300000, "from_year": 1, "to_year": 3}],
     "uncertain": {
-        "staff_efficiency_pct": {"distribution": "triangular", "low": "1%", "mode": "6%", "high": "8%"},
-        "non_staff_efficiency_pct": {"distribution": "pert", "low": "0%", "mode": "4%", "high": "10%"},
+        "staff_efficiency_rate": {"distribution": "triangular", "low": "1%", "mode": "6%", "high": "8%"},
+        "non_staff_efficiency_rate": {"distribution": "pert", "low": "0%", "mode": "4%", "high": "10%"},
         "trading_income_gbp": {"distribution": "uniform", "low": 0, "high": 200000},
         "one_off_costs.it.amount_gbp": {"distribution": "normal", "mean": 300000, "sd": 40000},
     },
@@ -149,10 +149,10 @@ def test_degenerate_distributions_give_exactly_the_deterministic_result(tmp_path
     option = copy.deepcopy(LINEAR)
     option["risks"] = []
     option["uncertain"] = {
-        "staff_efficiency_pct": {"distribution": "triangular", "low": "6%", "mode": "6%", "high": "6%"},
+        "staff_efficiency_rate": {"distribution": "triangular", "low": "6%", "mode": "6%", "high": "6%"},
         "trading_income_gbp": {"distribution": "uniform", "low": 120000, "high": 120000},
         "one_off_costs.it.amount_gbp": {"distribution": "normal", "mean": 300000, "sd": 0},
-        "non_staff_efficiency_pct": {"distribution": "pert", "low": "4%", "mode": "4%", "high": "4%"},
+        "non_staff_efficiency_rate": {"distribution": "pert", "low": "4%", "mode": "4%", "high": "4%"},
     }
     nc = copy.deepcopy(NO_CHANGE) | {"risks": []}
     a = load_appraisal(write_appraisal(tmp_path, APPRAISAL, [nc, option]))
@@ -183,7 +183,7 @@ def test_summary_and_tidy_frames(linear):
     assert contrib["share"].sum() == pytest.approx(1.0)
     # Staff efficiency (a 7-point range on £1.8m of pay) matters more than the IT cost's spread.
     top = list(contrib["driver"])
-    assert top.index("staff_efficiency_pct") < top.index("one_off_costs.it.amount_gbp")
+    assert top.index("staff_efficiency_rate") < top.index("one_off_costs.it.amount_gbp")
 
 
 def test_seed_must_be_a_non_negative_integer(linear):
@@ -237,8 +237,8 @@ def test_normal_lognormal_uniform_match_scipy():
 
 
 def test_overrides_fix_a_driver_and_shared_ones_move_no_change_too(shared):
-    mc = monte_carlo(shared, "redesign", "obc", draws=3000, seed=9, overrides={"staff_efficiency_pct": 0.05})
-    assert "staff_efficiency_pct" not in mc.driver_values
+    mc = monte_carlo(shared, "redesign", "obc", draws=3000, seed=9, overrides={"staff_efficiency_rate": 0.05})
+    assert "staff_efficiency_rate" not in mc.driver_values
     # A shared override is applied to no change as well: the twin still differs by exactly 0 in every draw.
     twin = monte_carlo(shared, "twin", "obc", draws=3000, seed=9, overrides={"pay_inflation": 0.045})
     assert np.all(twin.npsv_vs_no_change_gbp == 0.0)

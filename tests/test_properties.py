@@ -22,7 +22,7 @@ from asdm_models.adjustments import optimism_bias_uplift
 from asdm_models.appraisal import appraise, build_inputs
 from asdm_models.cashflows import ItemSpec, evaluate
 from asdm_models.discounting import discount_factors, npv, to_nominal, to_real
-from asdm_models.drivers import DRIVERS, ITEM_FIELDS
+from asdm_models.catalogue import DRIVERS, ITEM_FIELDS
 from asdm_models.metrics import payback_index
 from asdm_models.viability import peak_funding
 
@@ -168,9 +168,9 @@ def test_economic_npv_is_homogeneous_in_money(option, k, pay, eff, stage):
     v = dict(inp.values)
     v["pay_inflation"] = pay
     if option != "no_change":
-        v["staff_efficiency_pct"] = eff
+        v["staff_efficiency_rate"] = eff
     v["corporation_tax_rate"] = 0.0
-    v["dividend_pct"] = 0.0
+    v["dividend_payout_rate"] = 0.0
     scaled = {p: (x * k if _is_money(p) else x) for p, x in v.items()}
     assert sum(_is_money(p) for p in v) >= 8
     f = inp.factors
@@ -188,8 +188,8 @@ def test_transfers_and_fee_never_change_the_economic_case(relief, vat, ct, fee, 
     internal flows: the economic case of the trading company is the same whatever their values."""
     base = appraise(hand(), "trading_company", "obc")
     r = appraise(hand(), "trading_company", "obc", overrides={
-        "rates_relief_pct": relief, "irrecoverable_vat_pct": vat, "corporation_tax_rate": ct,
-        "management_fee_gbp": fee, "dividend_pct": dividend})
+        "rates_relief_rate": relief, "irrecoverable_vat_rate": vat, "corporation_tax_rate": ct,
+        "management_fee_gbp": fee, "dividend_payout_rate": dividend})
     assert r.npsv_gbp == base.npsv_gbp
     assert r.npsv_vs_no_change_gbp == base.npsv_vs_no_change_gbp
     rec = r.reconciliation[r.reconciliation["line"] != "total"]

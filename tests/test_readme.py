@@ -2,7 +2,7 @@
 
 from asdm_models import OPTION_MODELS, PROJECT_ROOT
 from asdm_models.assumptions import GATE_METRICS
-from asdm_models.drivers import DRIVERS, ITEM_FIELDS
+from asdm_models.catalogue import DRIVERS, ITEM_FIELDS
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

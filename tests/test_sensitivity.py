@@ -44,7 +44,7 @@ def test_tornado_cases_equal_appraise_one_by_one(fixture):
 def test_driver_with_no_effect_has_zero_swing(fixture):
     t = tornado(fixture, "redesign", "obc").set_index("driver")
     assert t.loc["exit_cost_gbp", "swing_gbp"] == 0.0
-    assert t.loc["staff_efficiency_pct", "swing_gbp"] > 100000
+    assert t.loc["staff_efficiency_rate", "swing_gbp"] > 100000
 
 
 @pytest.mark.parametrize("option", ["in_house_redesign", "trading_company", "social_enterprise", "outsourcing",
@@ -67,7 +67,7 @@ def test_switching_values_round_trip_through_appraise(leisure, option, stage):
 
 def test_switching_value_statement_reads_as_a_sentence(fixture):
     sv = switching_values(fixture, "redesign", "obc").set_index("driver")
-    row = sv.loc["staff_efficiency_pct"]
+    row = sv.loc["staff_efficiency_rate"]
     assert row.status == "found"
     assert row.statement.startswith("The option stops beating no change if staff cost efficiency")
     assert "falls below" in row.statement and "(base 6.00%)" in row.statement
@@ -75,7 +75,7 @@ def test_switching_value_statement_reads_as_a_sentence(fixture):
 
 
 def test_search_range_respects_driver_bounds():
-    lo, hi = search_range("staff_efficiency_pct", 0.9)
+    lo, hi = search_range("staff_efficiency_rate", 0.9)
     assert (lo, hi) == (pytest.approx(0.0), 1.0)  # width 0.9 from the base, capped at the driver's 100%
     assert search_range("staff_fte", 100.0) == (0.0, 200.0)
 
@@ -97,15 +97,15 @@ def test_best_option_switching_round_trip(leisure):
 
 
 def test_two_way_grid_matches_appraise(fixture):
-    g = two_way_grid(fixture, "redesign", "obc", "staff_efficiency_pct", "trading_income_gbp", n=50)
+    g = two_way_grid(fixture, "redesign", "obc", "staff_efficiency_rate", "trading_income_gbp", n=50)
     assert len(g) == 2500
     for i in (0, 777, 2499):
         row = g.iloc[i]
-        r = appraise(fixture, "redesign", "obc", overrides={"staff_efficiency_pct": row.x, "trading_income_gbp": row.y})
+        r = appraise(fixture, "redesign", "obc", overrides={"staff_efficiency_rate": row.x, "trading_income_gbp": row.y})
         assert row.npsv_vs_no_change_gbp == pytest.approx(r.npsv_vs_no_change_gbp, abs=1e-6)
     # A shared driver moves no change too: the grid is still against no change under the same values.
-    g2 = two_way_grid(fixture, "redesign", "obc", "pay_inflation", "staff_efficiency_pct", n=5)
-    r = appraise(fixture, "redesign", "obc", overrides={"pay_inflation": g2.x.iloc[-1], "staff_efficiency_pct": g2.y.iloc[-1]})
+    g2 = two_way_grid(fixture, "redesign", "obc", "pay_inflation", "staff_efficiency_rate", n=5)
+    r = appraise(fixture, "redesign", "obc", overrides={"pay_inflation": g2.x.iloc[-1], "staff_efficiency_rate": g2.y.iloc[-1]})
     assert g2.npsv_vs_no_change_gbp.iloc[-1] == pytest.approx(r.npsv_vs_no_change_gbp, abs=1e-6)
 
 

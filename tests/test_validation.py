@@ -110,7 +110,7 @@ def test_fixture_is_valid_and_complete():
     tc = a.options["trading_company"]
     assert [c.id for c in tc.one_off_costs] == ["legal", "it_systems"]
     assert [r.id for r in tc.risks] == ["tupe_challenge"]
-    assert set(tc.uncertain) == {"staff_efficiency_pct", "trading_income_gbp", "one_off_costs.it_systems.amount_gbp"}
+    assert set(tc.uncertain) == {"staff_efficiency_rate", "trading_income_gbp", "one_off_costs.it_systems.amount_gbp"}
     assert tc.fbc_changes["trading_income_gbp"].value == 55000
     assert tc.drivers["go_live_year"].value == 1  # "2027-28" is year index 1 from 2026-27
     assert tc.risks[0].probability == 0.2
@@ -456,7 +456,7 @@ def test_probability_outside_0_1(mini, rel, old, new, field, message):
 def test_triangular_low_above_mode(mini, capsys):
     edit(mini, TC, "low: 1%, mode: 4%, high: 7%", "low: 5%, mode: 4%, high: 7%")
     errs = problems(mini)
-    e = only(errs, TC, "uncertain.staff_efficiency_pct.low")
+    e = only(errs, TC, "uncertain.staff_efficiency_rate.low")
     assert e.message == "bounds out of order: need low <= mode <= high, got low 5%, mode 4%, high 7%"
     assert e.line == line_of(mini, TC, "low: 5%")
     assert_cli_reports(mini, capsys, errs)
@@ -478,7 +478,7 @@ def test_uniform_low_above_high(mini):
 
 def test_base_value_outside_distribution(mini):
     edit(mini, TC, "low: 1%, mode: 4%, high: 7%}", "low: 1%, high: 3%}")  # mode defaults to the base, 4%
-    e = only(problems(mini), TC, "uncertain.staff_efficiency_pct.mode")
+    e = only(problems(mini), TC, "uncertain.staff_efficiency_rate.mode")
     assert "got low 1%, mode 4%, high 3%" in e.message and "mode defaults to the driver's base value" in e.message
 
 
@@ -524,8 +524,8 @@ def test_distribution_unknown_and_missing_parameters(mini):
 
 def test_distribution_beyond_driver_bounds(mini):
     edit(mini, TC, "low: 1%, mode: 4%, high: 7%", "low: -150%, mode: 4%, high: 7%")
-    e = only(problems(mini), TC, "uncertain.staff_efficiency_pct.low")
-    assert e.message == "-150% is outside the valid range of staff_efficiency_pct (-100% to 100%)"
+    e = only(problems(mini), TC, "uncertain.staff_efficiency_rate.low")
+    assert e.message == "-150% is outside the valid range of staff_efficiency_rate (-100% to 100%)"
 
 
 def test_correlation_matrix_not_positive_semi_definite(mini, capsys):

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from asdm_models import PROJECT_ROOT, ScenarioError, appraise, load_appraisal
-from asdm_models.drivers import ECONOMY_DRIVERS
+from asdm_models.catalogue import ECONOMY_DRIVERS
 from asdm_models.scenarios import data_value, save_scenario, split_changes
 from asdm_models.sensitivity import tornado
 from asdm_models.units import format_gbp, parse_rate
@@ -78,7 +78,7 @@ def test_controls_cover_the_options_drivers_with_ranges_around_the_saved_values(
 def test_fbc_controls_start_from_the_fbc_values():
     a = load_appraisal(LEISURE)
     specs = {s.path: s for s in control_specs(a, "trading_company", "fbc")}
-    assert specs["staff_efficiency_pct"].base == 0.045
+    assert specs["staff_efficiency_rate"].base == 0.045
     assert specs["one_off_costs.it_systems.amount_gbp"].base == 245000.0
 
 
@@ -119,12 +119,12 @@ def test_moving_an_economy_slider_matches_appraise_for_both_options(ex):
 
 def test_typed_option_item_and_year_values_match_appraise(ex):
     a = ex.appraisal
-    ex.controls["staff_efficiency_pct"].text.value = "6.5%"
+    ex.controls["staff_efficiency_rate"].text.value = "6.5%"
     ex.controls["one_off_costs.it_systems.amount_gbp"].text.value = "£300,000"
     ex.controls["risks.pool_plant_failure.probability"].text.value = "50%"
     ex.controls["trading_start_year"].text.value = "2029-30"
     ex.controls["current_service.fees_income_gbp"].text.value = "5.5m"
-    expected = {"staff_efficiency_pct": 0.065, "one_off_costs.it_systems.amount_gbp": 300000.0,
+    expected = {"staff_efficiency_rate": 0.065, "one_off_costs.it_systems.amount_gbp": 300000.0,
                 "risks.pool_plant_failure.probability": 0.5, "trading_start_year": 3.0,
                 "current_service.fees_income_gbp": 5500000.0}
     assert ex.overrides == expected
@@ -161,7 +161,7 @@ def test_tornado_at_saved_values_is_the_packages_tornado():
     assert [r["low_gbp"] for r in rows] == list(ref["npsv_vs_no_change_low_gbp"])
     assert [r["high_gbp"] for r in rows] == list(ref["npsv_vs_no_change_high_gbp"])
     # Around moved settings its base case is the explorer's headline figure.
-    ov = {"pay_inflation": 0.04, "staff_efficiency_pct": 0.03}
+    ov = {"pay_inflation": 0.04, "staff_efficiency_rate": 0.03}
     moved = tornado_at(a, "trading_company", "obc", ov, dists)
     assert moved[0]["base_gbp"] == pytest.approx(
         appraise(a, "trading_company", "obc", overrides=ov).npsv_vs_no_change_gbp, abs=1e-6)
@@ -178,7 +178,7 @@ def test_reset_returns_to_the_saved_assumptions(ex):
 
 
 def test_switching_option_keeps_shared_changes_and_drops_the_options_own(ex):
-    ex.set_values({"pay_inflation": 0.04, "staff_efficiency_pct": 0.07})
+    ex.set_values({"pay_inflation": 0.04, "staff_efficiency_rate": 0.07})
     ex.option_picker.value = "outsourcing"
     assert ex.overrides == {"pay_inflation": 0.04}
     assert shown(ex) == figures(appraise(ex.appraisal, "outsourcing", "obc", overrides={"pay_inflation": 0.04}))
@@ -203,7 +203,7 @@ def test_no_change_and_another_appraisal():
 
 @pytest.mark.parametrize("path, text, reason", [
     ("current_service.staff_fte", "-5", "below the smallest valid value 0"),
-    ("irrecoverable_vat_pct", "25%", "above the largest valid value 20%"),
+    ("irrecoverable_vat_rate", "25%", "above the largest valid value 20%"),
     ("pay_inflation", "3.5", "did you mean 3.5%?"),
     ("trading_income_gbp", "lots", "not an amount of money"),
     ("trading_start_year", "2040-41", "outside the appraisal period"),
@@ -241,7 +241,7 @@ def test_saved_scenario_reproduces_the_explorer_exactly(tmp_data):
     ex.controls["pay_inflation"].slider.value = 0.036000000000000004
     ex.controls["energy_inflation"].text.value = "5.25%"
     ex.controls["current_service.fees_income_gbp"].slider.value = 5450000.000000001
-    ex.controls["staff_efficiency_pct"].slider.value = 0.061
+    ex.controls["staff_efficiency_rate"].slider.value = 0.061
     ex.controls["one_off_costs.it_systems.amount_gbp"].text.value = "£312,345.67"
     ex.controls["risks.commercial_income_slow.probability"].text.value = "55%"
     ex.controls["trading_start_year"].slider.value = 3
@@ -259,7 +259,7 @@ def test_saved_scenario_reproduces_the_explorer_exactly(tmp_data):
     assert doc["author"] == "Finance business partner" and doc["note"] == "Pay award 3.6% & <b>late</b> trading income"
     assert doc["changes"] == {
         "all": {"pay_inflation": "3.6%", "energy_inflation": "5.25%", "current_service.fees_income_gbp": 5450000},
-        "trading_company": {"staff_efficiency_pct": "6.1%", "one_off_costs.it_systems.amount_gbp": 312345.67,
+        "trading_company": {"staff_efficiency_rate": "6.1%", "one_off_costs.it_systems.amount_gbp": 312345.67,
                             "trading_start_year": "2029-30", "risks.commercial_income_slow.probability": "55%"},
     }
 
@@ -302,10 +302,10 @@ def test_saving_is_refused_before_anything_is_written(tmp_data):
 def test_save_scenario_validates_paths_and_values(tmp_data):
     a = load_appraisal(tmp_data)
     bad = [
-        ({"all": {"staff_efficiency_pct": 0.06}}, "cannot apply to all options"),
+        ({"all": {"staff_efficiency_rate": 0.06}}, "cannot apply to all options"),
         ({"trading_company": {"pay_inflation": 0.04}}, "put it under 'all'"),
         ({"trading_company": {"staff_fte": -1.0}}, "below the smallest valid value 0"),
-        ({"trading_company": {"irrecoverable_vat_pct": "30%"}}, "above the largest valid value 20%"),
+        ({"trading_company": {"irrecoverable_vat_rate": "30%"}}, "above the largest valid value 20%"),
         ({"trading_company": {"one_off_costs.nonexistent.amount_gbp": 1.0}}, "has no one_off_costs item"),
         ({"nobody": {"staff_fte": 1.0}}, "unknown option"),
         ({"all": {"pay_inflation": 4.0}}, "did you mean 4%?"),
@@ -316,10 +316,10 @@ def test_save_scenario_validates_paths_and_values(tmp_data):
     assert not (tmp_data / "scenarios" / "bad.yaml").exists()
     # Data-unit values are accepted too, and the file loads back to the same model values.
     p = save_scenario(tmp_data, "mixed", {"all": {"pay_inflation": "4.25%"},
-                                          "trading_company": {"go_live_year": "2028-29", "staff_efficiency_pct": 0.0612}},
+                                          "trading_company": {"go_live_year": "2028-29", "staff_efficiency_rate": 0.0612}},
                       author="x", note="y")
     got = load_appraisal(tmp_data).scenarios["mixed"].changes
-    assert got == {"all": {"pay_inflation": 0.0425}, "trading_company": {"go_live_year": 2.0, "staff_efficiency_pct": 0.0612}}
+    assert got == {"all": {"pay_inflation": 0.0425}, "trading_company": {"go_live_year": 2.0, "staff_efficiency_rate": 0.0612}}
     assert "go_live_year: 2028-29" in p.read_text()
 
 

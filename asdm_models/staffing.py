@@ -1,0 +1,103 @@
+"""Staff: pay, employer pension contributions, the admitted-body bond and the one-offs of a transfer.
+
+Each rule is a formula over numpy arrays (per-case values as ``(cases, 1)`` columns, profiles by
+year as ``(T,)`` or ``(cases, T)``); the engine passes its profiles as
+:class:`~asdm_models.flows.Flow` objects so the same formula stays factorised. Costs are negative.
+"""
+
+from __future__ import annotations
+
+__all__ = ["staff_pay", "employer_pension", "pension_bond", "transfer_one_off"]
+
+
+def staff_pay(staff_fte, cost_per_fte_gbp, pay_index):
+    """Staff pay by year, real terms (a cost, negative).
+
+    Parameters
+    ----------
+    staff_fte : float or ndarray (cases, 1)
+        Full-time-equivalent staff.
+    cost_per_fte_gbp : float or ndarray (cases, 1)
+        Salary plus employer National Insurance per FTE a year at the price base (GBP).
+    pay_index : ndarray (T,) or (cases, T)
+        Real pay index ``((1 + pay) / (1 + GDP deflator)) ** t`` (:func:`~asdm_models.indexation.real_index`).
+
+    Returns
+    -------
+    ndarray
+        ``-fte * cost_per_fte * pay_index`` (GBP a year).
+
+    Notes
+    -----
+    Pay awards above the GDP deflator are a real cost increase (the *real pay drift*); it lands on
+    whoever employs the staff unless the fee is indexed to pay (see :func:`asdm_models.contract.management_fee`).
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), A6.4 (relative price effects are included in real-terms appraisal).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from asdm_models.staffing import staff_pay
+    >>> from asdm_models.indexation import real_index
+    >>> staff_pay(10, 30_000.0, real_index(0.03, 0.02, np.arange(3))).round(2).tolist()
+    [-300000.0, -302941.18, -305911.19]
+    """
+    return -staff_fte * cost_per_fte_gbp * pay_index
+
+
+def employer_pension(staff_pay_gbp, employer_rate):
+    """Employer pension contributions: ``employer_rate * staff pay`` (a cost, negative with pay).
+
+    Parameters
+    ----------
+    staff_pay_gbp : ndarray or Flow
+        Staff pay by year (negative), from :func:`staff_pay`.
+    employer_rate : float or ndarray (cases, 1)
+        LGPS (or other scheme) employer contribution rate as a fraction of pay.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from asdm_models.staffing import employer_pension
+    >>> employer_pension(np.array([-300_000.0]), 0.185).tolist()
+    [-55500.0]
+    """
+    return staff_pay_gbp * employer_rate
+
+
+def pension_bond(bond_gbp, profile):
+    """The admitted-body bond or guarantee premium a provider pays to join the LGPS (a cost each year).
+
+    ``-bond_gbp * profile``, with ``profile`` the years it is paid (constant in real terms).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from asdm_models.staffing import pension_bond
+    >>> pension_bond(45_000.0, np.ones(2)).tolist()
+    [-45000.0, -45000.0]
+    """
+    return -bond_gbp * profile
+
+
+def transfer_one_off(amount_gbp, go_live_year_mask):
+    """A one-off cost of the transfer borne by the council in the go-live year: redundancy, pension strain.
+
+    ``-amount_gbp * [t == go-live]``. Redundancy and pension strain are transfers (payments to
+    individuals and the pension fund): in the council lens, not the economic case.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), A1.9 (transfer payments are excluded from social value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from asdm_models.staffing import transfer_one_off
+    >>> from asdm_models.indexation import in_year
+    >>> transfer_one_off(40_000.0, in_year(np.arange(3), 1)).tolist()
+    [-0.0, -40000.0, -0.0]
+    """
+    return -amount_gbp * go_live_year_mask
