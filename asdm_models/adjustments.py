@@ -127,8 +127,11 @@ def benefits_shortfall(gain_gbp, shortfall_rate):
         g = gain_gbp.simplify()
         if g.is_zero() or not shortfall_rate:
             return Flow(g.n_years)
-        if g.has_nonnegative_coefficients():  # every profile the model builds is >= 0: no loss to floor
+        # Every profile the model builds is >= 0, so the signs of the coefficients settle most cases.
+        if g.has_nonnegative_coefficients():  # a gain in every year: no loss to floor, stay factorised
             return g.scale(-shortfall_rate)
+        if g.has_nonpositive_coefficients():  # a loss in every year: nothing to reduce
+            return Flow(g.n_years)
         return Flow.term(g.n_years, -shortfall_rate, np.maximum(g.values(), 0.0))
     return -shortfall_rate * np.maximum(np.asarray(gain_gbp, dtype=float), 0.0)
 

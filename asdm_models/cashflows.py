@@ -233,7 +233,8 @@ class _Ledger:
         return out
 
 
-def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict | None = None) -> Evaluation:
+def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict | None = None,
+             shared: tuple | None = None) -> Evaluation:
     """Evaluate one option's cash flows for one or many cases.
 
     Parameters
@@ -249,6 +250,9 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     risk_draws : dict, optional
         ``risk id -> (occurs, impact_gbp, year)`` arrays of shape ``(cases,)`` to realise risks
         (Monte Carlo). Without it each risk contributes its expected value.
+    shared : tuple, optional
+        ``(store, chunk key, {path: id of the drawn array})`` from the Monte Carlo: inflation indices
+        built from the same draws are reused across options instead of rebuilt.
 
     Returns
     -------
@@ -263,7 +267,7 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     c = lambda n: _coef(v["current_service." + n])  # noqa: E731  (the current service's value)
     o = lambda n: _coef(v[n])  # noqa: E731  (the option's value, from go-live)
     gdp = _col(v["gdp_deflator"])
-    index = _RealIndices(v, t, gdp, P)
+    index = _RealIndices(v, t, gdp, P, shared)
     go_live = _col(v["go_live_year"])
     pre, post = go_live_masks(t, go_live)
     ob_level = v.get("optimism_bias_level")  # sensitivity: a share of each category's upper bound
@@ -478,7 +482,7 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     # ------------------------------------------------------------------ a new entity's tax and dividends
     entity = None
     if spec.is_entity:
-        entity = _entity_accounts(spec, v, ledger, custom_role, provider_capital, gdp, t)
+        entity = _entity_accounts(spec, v, ledger, custom_role, provider_capital, gdp, t, detail)
 
     # ------------------------------------------------------------------ the two lenses
     all_names = spec.line_names()
@@ -516,9 +520,10 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
 class _RealIndices:
     """The real index profiles of one evaluation, each built once (shared objects keep the PV grouping small)."""
 
-    def __init__(self, v, t, gdp, P):
+    def __init__(self, v, t, gdp, P, shared=None):
         self._v, self._t, self._gdp, self._P = v, t, gdp, P
         self._cache: dict = {}
+        self._shared = shared
         self.pay = self(IndexSpec((("pay", 1.0),)))
         self.price = self(IndexSpec((("price", 1.0),)))
         self.energy = self(IndexSpec((("energy", 1.0),)))
@@ -528,12 +533,35 @@ class _RealIndices:
             if spec.is_constant:
                 profile = None
             else:
-                rates = [None if INDICES[n] is None else _col(self._v[INDICES[n]]) for n, _w in spec.basket]
-                rates = [0.0 if r is None else r for r in rates]  # "none": no indexation, fixed in cash
-                nominal = index_rate(rates, [w for _n, w in spec.basket], spec.cap, spec.collar)
-                profile = real_index(nominal, self._gdp, self._t)
+                key = self._shared_key(spec)
+                store = self._shared[0] if key is not None else None
+                if key is not None and key in store:
+                    profile = store[key]
+                else:
+                    rates = [None if INDICES[n] is None else _col(self._v[INDICES[n]]) for n, _w in spec.basket]
+                    rates = [0.0 if r is None else r for r in rates]  # "none": no indexation, fixed in cash
+                    nominal = index_rate(rates, [w for _n, w in spec.basket], spec.cap, spec.collar)
+                    profile = real_index(nominal, self._gdp, self._t)
+                    if key is not None:
+                        store[key] = profile
             self._cache[spec] = self._P(profile)
         return self._cache[spec]
+
+    def _shared_key(self, spec: IndexSpec):
+        """The key of this index in the Monte Carlo's store: the chunk and, per rate, the drawn array or its value."""
+        if self._shared is None:
+            return None
+        _store, chunk, ids = self._shared
+        parts = []
+        for path in [INDICES[n] for n, _w in spec.basket if INDICES[n]] + ["gdp_deflator"]:
+            x = self._v[path]
+            if np.ndim(x) == 0:
+                parts.append((path, float(x)))
+            elif path in ids:
+                parts.append((path, ids[path]))
+            else:
+                return None  # a per-case value the store cannot identify: build it here
+        return ("index", spec, chunk, tuple(parts))
 
 
 def _party(name: str, provider: bool) -> str:
@@ -580,7 +608,8 @@ def _values_by_party(ledger: _Ledger, name: str, T: int) -> dict:
     return {k: np.broadcast_to(x, shape).astype(float) for k, x in vals.items()}
 
 
-def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dict, provider_capital: list, gdp, t):
+def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dict, provider_capital: list, gdp, t,
+                     detail: bool = True):
     """A new entity's nominal accounts; books its corporation tax and dividends in the ledger (real terms).
 
     Profit before tax = income + operating costs - depreciation; taxable profit adds depreciation back and
@@ -590,14 +619,12 @@ def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dic
     T = spec.n_years
     deflator = (1.0 + gdp) ** t
 
-    def role_total(role: str) -> np.ndarray:
-        names = [n for n in ledger.parts if (LINE_TYPES[n].entity if n in LINE_TYPES else custom_role.get(n)) == role]
-        return ledger.total("provider", names).values() * deflator
+    def roles(*wanted: str) -> list[str]:
+        return [n for n in ledger.parts if (LINE_TYPES[n].entity if n in LINE_TYPES else custom_role.get(n)) in wanted]
 
-    income = role_total("income")
-    operating = role_total("operating")
-    capital = role_total("capital")
-    dep = np.zeros(np.broadcast_shapes(income.shape, operating.shape))
+    # Income and operating costs together: the only per-case array the tax and dividends need.
+    trading = ledger.total("provider", roles("income", "operating")).values() * deflator
+    dep = np.zeros(trading.shape)
     allowances = np.zeros_like(dep)
     cats = dict(spec.tax.allowances) if spec.tax else {}
     for spend, life, category in provider_capital:
@@ -605,7 +632,7 @@ def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dic
         dep = dep + depreciation(spend_nominal, life)
         if category in cats:
             allowances = allowances + tax_rules.capital_allowances(spend_nominal, cats[category])
-    pbt = profit_before_tax(income, operating, dep)
+    pbt = profit_before_tax(trading, 0.0, dep)  # income and operating costs summed once, above
     taxable = tax_rules.taxable_profit_after_losses(taxable_profit(pbt, dep, allowances))
     regime = spec.tax.regime if spec.tax else "exempt"
     if regime == "uk":
@@ -624,6 +651,11 @@ def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dic
     if np.any(to_partner):
         ledger.add("partner_dividend", "provider", real(-to_partner))
         ledger.add("partner_dividend", "partner", real(to_partner))
+    if not detail:
+        return None
+    income = ledger.total("provider", roles("income")).values() * deflator
+    operating = ledger.total("provider", roles("operating")).values() * deflator
+    capital = ledger.total("provider", roles("capital")).values() * deflator
     distributions = -(to_council + to_partner)
     cash_flow = pat + dep + distributions + capital
     out = {

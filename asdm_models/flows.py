@@ -160,30 +160,44 @@ class Flow:
         return (all(np.all(np.asarray(c) >= 0) for c, _, _ in self.terms)
                 and all(np.all(a >= 0) for a, _ in self.points))
 
+    def has_nonpositive_coefficients(self) -> bool:
+        """True when every coefficient (and point amount) is <= 0 in every case: the flow is <= 0 in every year."""
+        return (all(np.all(np.asarray(c) <= 0) for c, _, _ in self.terms)
+                and all(np.all(a <= 0) for a, _ in self.points))
+
     def values(self) -> np.ndarray:
-        """The flow by year: shape ``(T,)``, or ``(n, T)`` when anything varies by draw."""
-        groups: dict = {}
+        """The flow by year: shape ``(T,)``, or ``(n, T)`` when anything varies by draw.
+
+        Terms whose profile is the same in every draw are summed with one matrix product
+        (coefficients ``(n, K)`` @ profiles ``(K, T)``); each per-draw profile ``P`` is multiplied once by
+        the matrix product of its own coefficients and masks. So the cost grows with the number of
+        distinct per-draw profiles (a handful of indices), not with the number of lines.
+        """
+        T = self.n_years
+        common: dict = {}  # id(profile) -> [coef, profile]: profiles the same in every draw
+        per_draw: dict = {}  # id(profile) -> (profile, {id(mask): [coef, mask]})
         for c, p, m in self.terms:
-            key = (id(p), id(m))
-            if key in groups:
-                groups[key][0] = groups[key][0] + c
+            if p is None or p.ndim == 1:
+                key = id(p)
+                if key in common:
+                    common[key][0] = common[key][0] + c
+                else:
+                    common[key] = [c, p]
             else:
-                groups[key] = [c, p, m]
-        shapes = [np.shape(c) if p is None else np.broadcast_shapes(np.shape(c), p.shape) for c, p, _ in groups.values()]
-        out = np.zeros(np.broadcast_shapes((self.n_years,), *shapes))
-        tmp = None
-        for c, p, m in groups.values():
-            if p is None:
-                x = c * (m if m is not None else 1.0)
-            elif p.ndim == 2 and p.shape == out.shape:
-                # In place into one scratch buffer: no new (cases x years) array per term.
-                tmp = np.empty_like(out) if tmp is None else tmp
-                x = np.multiply(p, c, out=tmp)
-                if m is not None:
-                    x *= m
-            else:
-                x = c * p if m is None else c * p * m
-            out += x
+                _p, masks = per_draw.setdefault(id(p), (p, {}))
+                if id(m) in masks:
+                    masks[id(m)][0] = masks[id(m)][0] + c
+                else:
+                    masks[id(m)] = [c, m]
+        n = max([np.shape(c)[0] for g in common.values() for c in g[:1] if np.ndim(c)]
+                + [p.shape[0] for p, _ in per_draw.values()]
+                + [np.shape(c)[0] for _p, ms in per_draw.values() for c, _m in ms.values() if np.ndim(c)] + [0])
+        out = _combine([c for c, _ in common.values()], [np.ones(T) if p is None else p for _, p in common.values()],
+                       n, T)
+        for p, masks in per_draw.values():
+            w = _combine([c for c, _ in masks.values()], [np.ones(T) if m is None else m for _, m in masks.values()],
+                         n, T)
+            out = out + p * w
         if self.points:
             n = max([a.shape[0] for a, _ in self.points] + [out.shape[0] if out.ndim == 2 else 1])
             out = np.broadcast_to(out, (n, self.n_years)).copy()
@@ -195,6 +209,18 @@ class Flow:
     def pv(self, factors) -> np.ndarray | float:
         """Present value with discount factors ``(T,)``: float, or ``(n,)`` per draw."""
         return pv_many([self], factors)[0]
+
+
+def _combine(coefs: list, profiles: list, n: int, T: int) -> np.ndarray:
+    """``sum_k coefs[k] * profiles[k]``: ``(T,)`` when every coefficient is a float, else ``(n, T)`` by one matmul."""
+    if not coefs:
+        return np.zeros(T)
+    if all(np.ndim(c) == 0 for c in coefs):
+        return np.asarray([float(c) for c in coefs]) @ np.stack([np.broadcast_to(p, (T,)) for p in profiles])
+    cols = np.empty((n, len(coefs)))
+    for k, c in enumerate(coefs):
+        cols[:, k] = c[:, 0] if np.ndim(c) else c
+    return cols @ np.stack([np.broadcast_to(p, (T,)) for p in profiles])
 
 
 def pv_many(flows, factors) -> list:

@@ -119,7 +119,15 @@ def real_index(nominal_rate, gdp_deflator, t):
     """
     g = np.asarray(gdp_deflator, dtype=float)
     r = 0.0 if nominal_rate is None else np.asarray(nominal_rate, dtype=float)
-    return ((1.0 + r) / (1.0 + g)) ** t
+    ratio = (1.0 + r) / (1.0 + g)
+    if ratio.ndim == 2 and ratio.shape[0] > 1 and np.array_equal(t, np.arange(t.size)):
+        # One ratio per case: a running product is far cheaper than a power per element (Monte Carlo draws).
+        out = np.empty((ratio.shape[0], t.size))
+        out[:, 0] = 1.0
+        if t.size > 1:
+            np.cumprod(np.broadcast_to(ratio, (ratio.shape[0], t.size - 1)), axis=1, out=out[:, 1:])
+        return out
+    return ratio ** t
 
 
 def growth_from_go_live(t, go_live, current_rate, option_rate):

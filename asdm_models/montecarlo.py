@@ -281,13 +281,23 @@ def _draw_values(inp: OptionInputs, sampler: "_Sampler") -> tuple[dict, dict]:
     return drawn, ru
 
 
-def _realise_risks(inp: OptionInputs, values: dict, risk_u: dict, sl: slice) -> dict:
+def _realise_risks(inp: OptionInputs, values: dict, risk_u: dict, sl: slice, shared: dict | None = None) -> dict:
+    """Each risk's (occurs, impact, year) in every draw of the chunk, from its own uniforms.
+
+    A risk two options both carry with the same figures is realised once (``shared``): common random
+    numbers make it the same draw in both.
+    """
     out = {}
     for r in inp.spec.risks:
         k = f"risks.{r.id}."
-        u = risk_u[r.id][sl]
         p = values[k + "probability"]
         lo, ml, hi = values[k + "impact_low_gbp"], values[k + "impact_most_likely_gbp"], values[k + "impact_high_gbp"]
+        key = ("risk", r.id, sl.start, sl.stop, r.from_year, r.to_year, p, lo, ml, hi) if all(
+            np.ndim(x) == 0 for x in (p, lo, ml, hi)) else None
+        if shared is not None and key is not None and key in shared:
+            out[r.id] = shared[key]
+            continue
+        u = risk_u[r.id][sl]
         occurs = (u[:, 0] < p).astype(float)
         lo, ml, hi = (np.broadcast_to(np.asarray(x, dtype=float), u[:, 1].shape) for x in (lo, ml, hi))
         span = hi - lo
@@ -299,14 +309,20 @@ def _realise_risks(inp: OptionInputs, values: dict, risk_u: dict, sl: slice) -> 
         n_window = r.to_year - r.from_year + 1
         year = r.from_year + np.minimum(np.floor(u[:, 2] * n_window), n_window - 1)
         out[r.id] = (occurs, impact, year)
+        if shared is not None and key is not None:
+            shared[key] = out[r.id]
     return out
 
 
-def _evaluate_chunks(inp: OptionInputs, drawn: dict, risk_u: dict, draws: int, chunk: int, by_year: bool = False):
+def _evaluate_chunks(inp: OptionInputs, drawn: dict, risk_u: dict, draws: int, chunk: int, by_year: bool = False,
+                     shared: dict | None = None):
     """Present values (and optionally the economic flow by year) for every draw, chunk by chunk.
 
+    ``shared`` (a dict living for one run) lets options reuse what their common random numbers make
+    identical: the inflation indices of a chunk and the realised risks they share.
     Returns ``(npsv, council npv, economic by year or None)``.
     """
+    ids = {p: id(arr) for p, arr in drawn.items() if isinstance(arr, np.ndarray)}
     f = inp.factors
     npsv = np.empty(draws)
     council = np.empty(draws)
@@ -317,7 +333,8 @@ def _evaluate_chunks(inp: OptionInputs, drawn: dict, risk_u: dict, draws: int, c
         for p, arr in drawn.items():
             v[p] = arr[sl] if isinstance(arr, np.ndarray) else arr
         propagate_inherited(v, inp.inherited)
-        ev = evaluate(inp.spec, v, risk_draws=_realise_risks(inp, v, risk_u, sl))
+        ev = evaluate(inp.spec, v, risk_draws=_realise_risks(inp, v, risk_u, sl, shared),
+                      shared=None if shared is None else (shared, (sl.start, sl.stop), ids))
         pv = ev.pv(f)
         npsv[sl] = pv["economic"]
         council[sl] = pv["council"]
@@ -368,6 +385,8 @@ def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed
         seed = int(seed.integers(0, 2**63 - 1))
     cache = _cache if _cache is not None else {}
     sampler = cache.setdefault(("sampler", seed, draws), _Sampler(appraisal, seed, draws))
+    # What options can share within this run: keyed by the identity of the sampler's arrays, which live as long.
+    shared_store = cache.setdefault(("shared", seed, draws, tuple(sorted((overrides or {}).items()))), {})
     from .scenarios import is_shared_path
 
     overrides = dict(overrides or {})
@@ -377,13 +396,13 @@ def monte_carlo(appraisal, option, stage: str = "obc", draws: int = 10_000, seed
     nc_key = ("no_change", stage, inp.scenario, seed, draws, tuple(sorted(shared.items())))
     if nc_key not in cache:
         nc_drawn, nc_ru = _draw_values(nc, sampler)
-        cache[nc_key] = (nc_drawn, nc_ru, _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk))
+        cache[nc_key] = (nc_drawn, nc_ru, _evaluate_chunks(nc, nc_drawn, nc_ru, draws, chunk, shared=shared_store))
     nc_drawn, nc_ru, (nc_npsv, nc_council, _) = cache[nc_key]
     drawn, ru = _draw_values(inp, sampler)
     if inp.option.model == "no_change":
         npsv, council = nc_npsv, nc_council
     else:
-        npsv, council, _ = _evaluate_chunks(inp, drawn, ru, draws, chunk)
+        npsv, council, _ = _evaluate_chunks(inp, drawn, ru, draws, chunk, shared=shared_store)
 
     def by_year() -> np.ndarray:
         # Built on request only (fan charts): the per-year flows of every draw, option minus no change.
