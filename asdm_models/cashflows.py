@@ -350,7 +350,15 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     capital_lines: list[str] = []
     for ls in spec.lines:
         pieces = []
-        if ls.current is not None:
+        if ls.current is not None and ls.option.per == "once":
+            # A single event (a sale, a payment): the option's version replaces the current service's outright
+            # (when the option does not restate it, the two are the same).
+            cur = _custom_flow(ls.current, v, f"current_service.lines.{ls.id}.", t, go_live, index, T)
+            opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T)
+            pieces = [(opt, ls.option, "own")]
+            custom_versions[ls.id] = (cur, opt, ls.option)
+        elif ls.current is not None:
+            # A running line: the current service's version until go-live, the option's from it.
             cur = _custom_flow(ls.current, v, f"current_service.lines.{ls.id}.", t, go_live, index, T)
             opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T)
             pieces = [(cur * pre, ls.current, "before"), (opt * post, ls.option, "after")]
@@ -468,13 +476,13 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
         for ls in spec.lines:
             if ls.kind not in ("resource", "benefit"):
                 continue
-            cur_post, opt_part, shape = custom_versions[ls.id]
-            gain = opt_part - cur_post
+            cur_part, opt_part, shape = custom_versions[ls.id]
+            gain = opt_part - cur_part
             if ls.kind == "benefit":
                 gains[(ls.id, "society")] = gain
             else:
-                for party, f in _parties(gain, shape.borne_by, "own" if ls.current is None else "after", provider,
-                                         pre, post):
+                when = "own" if ls.current is None or shape.per == "once" else "after"
+                for party, f in _parties(gain, shape.borne_by, when, provider, pre, post):
                     gains[(ls.id, party)] = gains.get((ls.id, party), zero) + f
         for (_grp, party), gain in gains.items():
             ledger.add("optimism_bias_benefits", party, benefits_shortfall(gain, spec.benefits_shortfall))

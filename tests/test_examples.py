@@ -30,17 +30,21 @@ def test_leisure_no_change_npsv_by_hand(leisure):
       energy £950,000 at (1.035/1.02)^t (energy 3.5%);
       fees +£5,600,000 at (1.025/1.02)^t;
       business rates £480,000 are a transfer: not in the economic case;
-      risk: pool plant failure, 35% x mean(120k, 250k, 600k) = £113,166.67 spread over 10 years.
+      risk: pool plant failure, 35% x mean(120k, 250k, 600k) = £113,166.67 spread over 10 years;
+      the café franchise (a council line): +£85,000 indexed to CPI 2% (inside its 0%-3% collar and cap), which
+      equals the GDP deflator, so constant in real terms.
     Discounted at 3.5% (Green Book STPR, years 0-30), year 0 undiscounted.
+    Pin moved in issue 8 from -30,297,317.08 by the café line only: +85,000 x 8.6052 (the 10-year annuity factor)
+    = +731,653.35.
     """
     t = np.arange(10)
     pay, price, energy = (1.03 / 1.02) ** t, (1.025 / 1.02) ** t, (1.035 / 1.02) ** t
     flows = (-142 * 31_000 * 1.185 * pay - (2_100_000 + 620_000) * price - 950_000 * energy + 5_600_000 * price
-             - 0.35 * (120_000 + 250_000 + 600_000) / 3 / 10)
+             - 0.35 * (120_000 + 250_000 + 600_000) / 3 / 10 + 85_000)
     expected = float(np.sum(flows / 1.035 ** t))
     r = appraise(leisure, "no_change", "obc")
     assert r.npsv_gbp == pytest.approx(expected, rel=1e-12)
-    assert r.npsv_gbp == pytest.approx(-30_297_317.08, abs=0.01)  # the pin
+    assert r.npsv_gbp == pytest.approx(-29_565_663.73, abs=0.01)  # the pin
     assert r.npsv_unadjusted_gbp - r.npsv_gbp == pytest.approx(0.35 * 970_000 / 3 / 10 * np.sum(1.035 ** -t.astype(float)))
     # The council lens adds the £480,000 of business rates (a transfer) at price inflation.
     assert r.council_npv_gbp - r.npsv_gbp == pytest.approx(-480_000 * float(np.sum(price / 1.035 ** t)), rel=1e-9)
@@ -56,13 +60,25 @@ def test_leisure_trading_company_optimism_bias_on_it(leisure):
     assert fbc.loc["optimism_bias_revenue", "option_pv_gbp"] == pytest.approx(-117_600.0, abs=1e-6)
 
 
+# Pins moved in issue 8 (old -> new, line by line from the reconciliation against no change):
+#  trading company OBC 1,922,730.13 -> 1,829,275.57: the benefits shortfall now also reduces the saving it claims by
+#    restating support services (560k against 620k): -93,455; council 648,113.31 -> 621,496.86 (the same shortfall in
+#    the company's profit, so a smaller dividend; UK corporation tax with marginal relief replaces the flat 25%).
+#  trading company FBC 2,529,271.05 -> 2,494,225.59: the same shortfall at 7.5%: -35,045.
+#  social enterprise OBC 1,630,033.92 -> 1,567,730.88: shortfall on its restated support services: -62,303; council
+#    3,579,124.92 -> 2,794,909.52: its fee is now indexed 65% to pay and 35% to CPI, so the council bears the real pay
+#    drift (-784,215 on the fee); the trust's lowest cash 28,648 -> 174,612.
+#  outsourcing OBC 2,530,798.56 -> -4,083,683.61: fee growth from go-live (-398,721, the figure the review found), the
+#    shortfall on the income growth it claims (-693,899 with the rest), and optimism bias of 24.6% (outsourcing: 41% at
+#    40% mitigation) on the contract price instead of on procurement (-5,521,863).
+#  outsourcing FBC 3,054,883.69 -> 595,429.80: the same at FBC (8.2% uplift, 7.5% shortfall).
 @pytest.mark.parametrize("option,stage,npsv_vs_nc,council_vs_nc,payback,breakeven", [
-    ("trading_company", "obc", 1_922_730.13, 648_113.31, "2033-34", "2028-29"),
-    ("trading_company", "fbc", 2_529_271.05, 1_973_103.28, "2030-31", "2028-29"),
-    ("social_enterprise", "obc", 1_630_033.92, 3_579_124.92, "2029-30", "2028-29"),
-    ("social_enterprise", "fbc", 2_752_106.30, 4_498_855.14, "2028-29", "2028-29"),
-    ("outsourcing", "obc", 2_530_798.56, 2_513_539.68, "2031-32", None),
-    ("outsourcing", "fbc", 3_054_883.69, 3_052_251.53, "2030-31", None),
+    ("trading_company", "obc", 1_829_275.57, 621_496.86, "2033-34", "2028-29"),
+    ("trading_company", "fbc", 2_494_225.59, 1_967_236.44, "2030-31", "2028-29"),
+    ("social_enterprise", "obc", 1_567_730.88, 2_794_909.52, "2029-30", "2028-29"),
+    ("social_enterprise", "fbc", 2_728_742.65, 3_736_978.70, "2028-29", "2028-29"),
+    ("outsourcing", "obc", -4_083_683.61, -3_008_323.10, None, None),
+    ("outsourcing", "fbc", 595_429.80, 1_251_730.31, "2033-34", None),
 ])
 def test_leisure_headlines_pinned(leisure, option, stage, npsv_vs_nc, council_vs_nc, payback, breakeven):
     """Regression pins of the headline table (`asdm appraise data/example_leisure`). The trust's council lens is
@@ -72,6 +88,21 @@ def test_leisure_headlines_pinned(leisure, option, stage, npsv_vs_nc, council_vs
     assert r.npsv_vs_no_change_gbp == pytest.approx(npsv_vs_nc, abs=0.01)
     assert r.council_npv_vs_no_change_gbp == pytest.approx(council_vs_nc, abs=0.01)
     assert (r.payback_year, r.breakeven_year) == (payback, breakeven)
+
+
+def test_leisure_outsourcing_contract_price_carries_optimism_bias(leisure):
+    """Issue 8, point 3: the outsourcing category (Green Book supplementary guidance 2003, table 1: 0% to 41% on
+    operating costs) sits on the contract price. OBC mitigation 40%: 0% + 60% x 41% = 24.6% of the fee, which runs from
+    go-live (2028-29, t=2) at £3,580,000 falling 1.5% a year in real terms (CPI 2% = GDP deflator, inside its 4% cap).
+    The only other category is the IT migration (£70,000 in 2027-28, equipment and development: 10% + 60% x 190% =
+    124%)."""
+    t = np.arange(10)
+    fee = 3_580_000 * 0.985 ** (t - 2) * (t >= 2)
+    d = 1.035 ** -t
+    expected = -(0.246 * float(fee @ d) + 1.24 * 70_000 / 1.035)
+    ec = appraise(leisure, "outsourcing", "obc").economic_case.set_index("line")
+    assert ec.loc["optimism_bias_revenue", "option_pv_gbp"] == pytest.approx(expected, rel=1e-12)
+    assert -0.246 * float(fee @ d) < -5_500_000  # larger than the option's whole advantage before it
 
 
 def test_leisure_trust_saving_is_largely_a_transfer(leisure):
@@ -98,11 +129,19 @@ def test_depot_residual_value_by_hand(depot):
     assert ec.loc["residual_value", "option_pv_gbp"] == pytest.approx(1_478_333.333 * 1.035 ** -30 * 1.03 ** -9, rel=1e-9)
 
 
+# Pins moved in issue 8:
+#  no change -84,534,369.38 -> -84,331,470.83: the old fleet's sale (a council line, £210,000 in 2027-28): +210,000/1.035.
+#  in-house OBC npsv_vs_nc 1,990,117.23 -> -8,250.14: the benefits shortfall (20%) now applies to the savings it
+#    enters by restating staff (57 FTE against 60), non-staff costs and energy (-1,963,501), and it sells the diesel
+#    fleet a year later for £180,000 (-34,867); its optimism bias on capital is unchanged (now shown as capital).
+#  in-house FBC 3,735,398.87 -> 2,988,891.64 and payback 2043-44 -> 2049-50: the same at 7.5%.
+#  shared service OBC 3,950,175.22 -> 3,741,480.34: shortfall on its restated support services (£190,000 against
+#    £240,000): -208,695.
 @pytest.mark.parametrize("option,stage,npsv,npsv_vs_nc,payback", [
-    ("no_change", "obc", -84_534_369.38, 0.0, None),
-    ("in_house_redesign", "obc", -82_544_252.15, 1_990_117.23, "2050-51"),
-    ("in_house_redesign", "fbc", -80_942_028.90, 3_735_398.87, "2043-44"),
-    ("shared_service", "obc", -80_584_194.16, 3_950_175.22, "2038-39"),
+    ("no_change", "obc", -84_331_470.83, 0.0, None),
+    ("in_house_redesign", "obc", -84_339_720.97, -8_250.14, "2051-52"),
+    ("in_house_redesign", "fbc", -81_485_637.58, 2_988_891.64, "2049-50"),
+    ("shared_service", "obc", -80_589_990.49, 3_741_480.34, "2038-39"),
 ])
 def test_depot_headlines_pinned(depot, option, stage, npsv, npsv_vs_nc, payback):
     r = appraise(depot, option, stage)
