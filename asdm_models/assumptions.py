@@ -1119,6 +1119,14 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 col.add(doc.error(("capital", i, "asset_life_years"), f"{it.asset_life_years:g} is not a valid asset life; it must be more than 0"))
             if it.repeat_every_years is not None and it.repeat_every_years < 1:
                 col.add(doc.error(("capital", i, "repeat_every_years"), "must be 1 or more (or left out)"))
+            entity = OPTION_MODELS.get(raw.model, {}).get("delivery") == "entity"
+            if entity and it.borne_by == "provider" and it.capital_allowance is None and ca_cats:
+                col.add(doc.error(("capital", i), "a new entity's own capital item needs capital_allowance, its "
+                                                  "category for corporation tax: one of " + ", ".join(ca_cats)))
+            if it.capital_allowance is not None and not (entity and it.borne_by == "provider"):
+                col.add(doc.error(("capital", i, "capital_allowance"),
+                                  "capital allowances apply only to a new entity's own capital (borne_by: provider in a "
+                                  "trading company, social enterprise or joint venture): remove the field"))
             if it.capital_allowance is not None and ca_cats is not None and it.capital_allowance not in ca_cats:
                 col.add(doc.error(("capital", i, "capital_allowance"),
                                   f"unknown capital-allowance category {it.capital_allowance!r}"

@@ -26,7 +26,8 @@ import difflib
 from dataclasses import dataclass
 
 __all__ = ["Driver", "DRIVERS", "ECONOMY_DRIVERS", "GROUPS", "ITEM_FIELDS", "LINE_FIELDS", "LineType", "LINE_TYPES",
-           "KINDS", "KIND_REASON", "RENAMED", "INDICES", "suggest", "driver_table_markdown", "line_fields_markdown"]
+           "KINDS", "KIND_REASON", "RENAMED", "INDICES", "suggest", "driver_table_markdown", "line_fields_markdown",
+           "render_readme", "README_BLOCKS"]
 
 
 @dataclass(frozen=True)
@@ -401,3 +402,19 @@ def line_fields_markdown() -> str:
         unit = "£ (real)" if d.unit == "gbp" else _UNIT_WORDS[d.unit]
         rows.append(f"| `{d.name}` | {unit} | {default} | {d.description} |")
     return "\n".join(rows)
+
+
+README_BLOCKS = {"drivers": driver_table_markdown, "line-fields": line_fields_markdown}
+
+
+def render_readme(text: str) -> str:
+    """The README with each generated block (between ``<!-- name: ... -->`` and ``<!-- /name -->``) rebuilt from
+    the catalogue. ``python scripts/update_readme.py`` writes it; a test checks the README is up to date."""
+    import re
+
+    for name, fn in README_BLOCKS.items():
+        pattern = re.compile(rf"(<!-- {re.escape(name)}:[^\n]*-->\n)(.*?)(<!-- /{re.escape(name)} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no generated block {name!r}")
+        text = pattern.sub(lambda m: m.group(1) + fn() + "\n" + m.group(3), text)
+    return text

@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scenario", default=None, help="scenario from scenarios/ to report on (default: base)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    m = sub.add_parser("migrate", help="rewrite an appraisal folder written for an earlier data format (renamed drivers)")
+    m.add_argument("data_dir", type=Path)
+    m.add_argument("--dry-run", action="store_true", help="list the changes without writing them")
+
     w = sub.add_parser("verify", help="re-run what a run's manifest records and compare every input and metric")
     w.add_argument("run_dir", type=Path)
     w.add_argument("--data-dir", type=Path, default=None, help="where the appraisal's data is now, if it moved")
@@ -109,6 +113,19 @@ def _dispatch(args) -> int:
         for r in failed:
             print(f"FAILED {r['name']}: {r['error']}", file=sys.stderr)
         return 0 if res.ok else 1
+    if args.command == "migrate":
+        from .migrate import migrate_folder
+
+        if not args.data_dir.is_dir():
+            raise RunError(f"{args.data_dir}: folder not found")
+        changed = migrate_folder(args.data_dir, dry_run=args.dry_run)
+        for f, done in changed.items():
+            for c in dict.fromkeys(done):
+                print(f"{f}: {c} ({done.count(c)}x)")
+        verb = "would change" if args.dry_run else "changed"
+        print(f"{args.data_dir}: {verb} {len(changed)} file{'s' if len(changed) != 1 else ''}; "
+              "now run `asdm validate` for anything left to do by hand")
+        return 0
     if args.command == "verify":
         from .batch import verify_run
 

@@ -16,6 +16,7 @@ lens keeps them; options are compared with no change; payback is on nominal coun
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 from pathlib import Path
 
@@ -577,3 +578,228 @@ def test_vectorised_cases_equal_one_by_one(hand, option):
         for k in ev.entity:  # a line no case changes may come back without the case axis
             np.testing.assert_allclose(np.broadcast_to(ev.entity[k], (3, T))[i], evi.entity[k], rtol=1e-12, atol=1e-6,
                                        err_msg=k)
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 8: the rules an independent recomputation found wrong, each checked by hand.
+
+
+def _hand_copy(tmp_path: Path, edits: dict) -> Path:
+    """A copy of tests/data/hand with text replacements per file: {relative file: [(old, new), ...]}."""
+    dst = tmp_path / "hand"
+    shutil.copytree(HAND, dst)
+    for rel, pairs in edits.items():
+        fp = dst / rel
+        text = fp.read_text(encoding="utf-8")
+        for old, new in pairs:
+            assert old in text, (rel, old)
+            text = text.replace(old, new)
+        fp.write_text(text, encoding="utf-8")
+    return dst
+
+
+def test_fee_growth_starts_at_go_live(hand):
+    """Point 1. The redesign (go-live 2028-29, t2) claims 1% real growth in fees; the current service none. Before
+    go-live the service runs unchanged (200,000); the option's growth applies from its go-live year: 202,000 in t2,
+    204,020 in t3, ... The old engine compounded from year 0 (1.01^2 = +2.01% in the go-live year)."""
+    _, ev = ev_of(hand, "in_house_redesign", overrides={"income_real_growth": 0.01})
+    expected = 200_000 * np.array([1, 1, 1.01, 1.01 ** 2, 1.01 ** 3, 1.01 ** 4])
+    np.testing.assert_allclose(line(ev, "fees_income", "council"), expected, rtol=1e-13)
+    # No change (no growth) keeps 200,000 throughout; growth the current service states continues into the option.
+    _, ev_nc = ev_of(hand, "no_change", overrides={"current_service.income_real_growth": 0.02})
+    np.testing.assert_allclose(line(ev_nc, "fees_income", "council"), 200_000 * 1.02 ** t, rtol=1e-13)
+    _, ev2 = ev_of(hand, "in_house_redesign", overrides={"current_service.income_real_growth": 0.02})
+    np.testing.assert_allclose(line(ev2, "fees_income", "council"), 200_000 * 1.02 ** t, rtol=1e-13)
+
+
+def test_trading_ramp_never_starts_before_go_live(hand):
+    """Point 1. Trading income stated to start in year 1 by an option going live in year 2 ramps from the go-live
+    year: with a two-year ramp, 0, 0, 50%, 100%."""
+    _, ev = ev_of(hand, "in_house_redesign", overrides={"trading_income_gbp": 40_000, "trading_start_year": 1,
+                                                        "trading_ramp_years": 2})
+    np.testing.assert_allclose(line(ev, "trading_income", "council"), [0, 0, 20_000, 40_000, 40_000, 40_000],
+                               atol=1e-9)
+
+
+def test_entity_capital_uplift_stays_capital(tmp_path):
+    """Point 2. A company's own capital item of 100,000 in 2027-28 (standard buildings: OBC uplift 2% + 50% x 22% =
+    13%) adds 13,000 of optimism bias to its capital spend and cash flow, never to its profit and loss: the operating
+    costs and profit before tax see only the straight-line depreciation of the uplifted cost (113,000 over 10 years,
+    nominal x 1.02)."""
+    folder = _hand_copy(tmp_path, {"options/trading_company.yaml": [
+        ("one_off_costs:\n", "capital:\n  - {id: kit, description: Fit-out, year: 2027-28, amount_gbp: 100000, "
+                             "optimism_bias_category: standard_buildings, asset_life_years: 10, borne_by: provider, "
+                             "capital_allowance: none}\none_off_costs:\n")]})
+    a = load_appraisal(folder)
+    base = appraise(load_appraisal(HAND), "trading_company", "obc").entity_accounts
+    ent = appraise(a, "trading_company", "obc").entity_accounts
+    uplift = 0.02 + 0.5 * 0.22
+    assert ent.loc["capital", "2027-28"] - base.loc["capital", "2027-28"] == pytest.approx(
+        -100_000 * (1 + uplift) * 1.02, abs=1e-6)
+    np.testing.assert_allclose(ent.loc["operating_costs"].to_numpy(float), base.loc["operating_costs"].to_numpy(float),
+                               atol=1e-6)
+    dep = 100_000 * (1 + uplift) * 1.02 / 10  # nominal cost of the 2027-28 purchase, ten years
+    np.testing.assert_allclose(ent.loc["depreciation"].to_numpy(float), [0, -dep, -dep, -dep, -dep, -dep], atol=1e-6)
+    np.testing.assert_allclose((ent.loc["profit_before_tax"] - base.loc["profit_before_tax"]).to_numpy(float),
+                               [0, -dep, -dep, -dep, -dep, -dep], atol=1e-6)
+
+
+def test_optimism_bias_on_a_running_cost_and_a_contract_price(tmp_path):
+    """Point 3. Any cost line can carry a category. The redesign's non-staff costs (100,000 a year) in the
+    outsourcing category (0% to 41%; OBC mitigation 50%: 20.5%) are uplifted from go-live (t2) only, where the
+    option's value applies: -20,500 a year. The company's fee (320,000 from t1) in the same category: -65,600 a
+    year to the council, in both lenses (the expected extra cost of the contract, not a payment that nets out)."""
+    folder = _hand_copy(tmp_path, {
+        "options/in_house_redesign.yaml": [("  go_live_year: 2028-29\n", "  go_live_year: 2028-29\n  non_staff_costs_gbp: "
+                                            "{value: 100000, optimism_bias_category: outsourcing}\n")],
+        "options/trading_company.yaml": [("  management_fee_gbp: 320000\n", "  management_fee_gbp: {value: 320000, "
+                                          "optimism_bias_category: outsourcing}\n")]})
+    a = load_appraisal(folder)
+    _, ev = ev_of(a, "in_house_redesign")
+    np.testing.assert_allclose(line(ev, "optimism_bias_revenue", "council"),
+                               [0, 0, -20_500 - 52_500, -20_500, -20_500, -20_500], atol=1e-9)  # + the IT item's 105%
+    r = appraise(a, "trading_company", "obc")
+    r0 = appraise(load_appraisal(HAND), "trading_company", "obc")
+    fee_uplift = -0.205 * 320_000 * (t >= 1)
+    assert r.npsv_gbp - r0.npsv_gbp == pytest.approx(float(fee_uplift @ D), rel=1e-12)
+    assert r.council_npv_gbp - r0.council_npv_gbp == pytest.approx(float(fee_uplift @ D), rel=1e-12)
+
+
+@pytest.mark.parametrize("how", ["efficiency_rate", "fewer_fte", "lower_cost_per_fte", "a_line"])
+def test_a_saving_entered_any_way_gets_the_same_shortfall(tmp_path, how):
+    """Point 4. One FTE fewer from go-live (t2) saves 30,000 pay + 6,000 pension = 36,000 a year. Entered as a 10%
+    efficiency rate (no ramp), as 9 FTE, as a cost per FTE of 27,000, or as a council line of 36,000 of savings, the
+    option's NPSV before adjustments is the same, and so is a 20% benefits shortfall: -7,200 a year from t2."""
+    drivers = {"efficiency_rate": "  staff_efficiency_rate: 10%\n  efficiency_ramp_years: 0\n",
+               "fewer_fte": "  staff_fte: 9\n  staff_efficiency_rate: 0%\n",
+               "lower_cost_per_fte": "  staff_cost_per_fte_gbp: 27000\n  staff_efficiency_rate: 0%\n",
+               "a_line": "  staff_efficiency_rate: 0%\n"}[how]
+    extra = ("lines:\n  - {id: route_saving, label: Route saving, type: income, amount_gbp: 36000}\n"
+             if how == "a_line" else "")
+    folder = _hand_copy(tmp_path, {"options/in_house_redesign.yaml": [
+        ("  staff_efficiency_rate: 20%\n  efficiency_ramp_years: 2\n", drivers),
+        ("one_off_costs:\n", extra + "one_off_costs:\n")]})
+    a = load_appraisal(folder)
+    inp = build_inputs(a, "in_house_redesign", "obc")
+    spec = dataclasses.replace(inp.spec, benefits_shortfall=0.20)
+    ev = evaluate(spec, inp.values, detail=True)
+    ev0 = evaluate(inp.spec, inp.values, detail=True)
+    _, ev_nc = ev_of(a, "no_change")
+    np.testing.assert_allclose(ev0.economic_unadjusted - ev_nc.economic_unadjusted,
+                               [0, 0, 36_000 - 50_000, 36_000, 36_000, 36_000], atol=1e-6)
+    np.testing.assert_allclose(line(ev, "optimism_bias_benefits", "council"), [0, 0, -7_200, -7_200, -7_200, -7_200],
+                               atol=1e-6)
+
+
+def test_shortfall_applies_to_income_growth_claimed_and_not_to_a_cost_rise(hand):
+    """Point 4. Growth an option claims is a benefit: 1% a year from go-live on 200,000 of fees gains 2,000 in t2 and
+    4,020 in t3, reduced by 20%. A cost that rises (non-staff 110,000 against 100,000) is not a benefit: no
+    shortfall on it, and it does not net against the gain on fees."""
+    inp = build_inputs(hand, "in_house_redesign", "obc", overrides={
+        "income_real_growth": 0.01, "staff_efficiency_rate": 0.0, "non_staff_costs_gbp": 110_000})
+    ev = evaluate(dataclasses.replace(inp.spec, benefits_shortfall=0.20), inp.values, detail=True)
+    gain = 200_000 * (np.array([1, 1, 1.01, 1.01 ** 2, 1.01 ** 3, 1.01 ** 4]) - 1)
+    np.testing.assert_allclose(line(ev, "optimism_bias_benefits", "council"), -0.20 * gain, atol=1e-6)
+
+
+def test_fee_indexed_to_pay_with_a_cap_follows_the_real_pay_drift(hand):
+    """Point 8. Pay 3.5%, GDP deflator 2%: a fee indexed to pay with a 3% cap rises by (1.03/1.02)^t in real terms
+    (from the price base, like every line); held in real terms it stays 320,000. Its real pay drift is then the
+    council's: the company's profit no longer falls as pay outruns the deflator."""
+    base = build_inputs(hand, "trading_company", "obc", overrides={"pay_inflation": 0.035})
+    from asdm_models.indexation import IndexSpec
+
+    spec = dataclasses.replace(base.spec, indices=(("management_fee_gbp", "option", IndexSpec((("pay", 1.0),), 0.03)),))
+    ev = evaluate(spec, base.values, detail=True)
+    np.testing.assert_allclose(line(ev, "management_fee", "provider"), 320_000 * (1.03 / 1.02) ** t * (t >= 1),
+                               rtol=1e-12)
+    ev0 = evaluate(base.spec, base.values, detail=True)
+    np.testing.assert_allclose(line(ev0, "management_fee", "provider"), 320_000 * (t >= 1), rtol=1e-12)
+
+
+def test_asset_transfer_at_value_nets_out_of_the_economic_case(tmp_path):
+    """Point 8. The council transfers an existing building to its company at 500,000 in 2027-28 (paid_to: council):
+    a capital receipt of +500,000 to the council, capital spend of -500,000 for the company (depreciated over 25
+    years, structures and buildings allowance 3% a year for tax), and nothing in the economic case (no new resource)."""
+    folder = _hand_copy(tmp_path, {"options/trading_company.yaml": [(
+        "one_off_costs:\n", "capital:\n  - {id: building, description: Library building, year: 2027-28, amount_gbp: "
+                            "500000, asset_life_years: 25, borne_by: provider, paid_to: council, "
+                            "capital_allowance: structures_and_buildings}\none_off_costs:\n")]})
+    a = load_appraisal(folder)
+    r, r0 = appraise(a, "trading_company", "obc"), appraise(load_appraisal(HAND), "trading_company", "obc")
+    inp = build_inputs(a, "trading_company", "obc")
+    ev = evaluate(inp.spec, inp.values, detail=True)
+    np.testing.assert_allclose(line(ev, "asset_transfers", "council"), [0, 500_000, 0, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(line(ev, "asset_transfers", "provider"), [0, -500_000, 0, 0, 0, 0], atol=1e-9)
+    assert r.npsv_gbp - r0.npsv_gbp == pytest.approx(0.0, abs=1e-6)
+    nominal = 500_000 * 1.02
+    np.testing.assert_allclose(r.entity_accounts.loc["capital_allowances"].to_numpy(float),
+                               [0] + [0.03 * nominal] * 5, atol=1e-6)
+    assert r.financial_case.loc["capital_spend_nominal_gbp", "2027-28"] == pytest.approx(nominal, abs=1e-6)
+
+
+def test_capital_allowances_by_category_in_the_entity_accounts(tmp_path):
+    """Point 6. £100,000 (real) of special-rate plant bought by the company in 2027-28 (nominal 102,000): 50%
+    first-year allowance (CAA 2001 s45S) = 51,000, then 6% a year on the 51,000 balance from the next period
+    (s58(5), s104D): 3,060, 2,876.40, 2,703.82, 2,541.59. Taxable profit falls by each year's allowance (less
+    depreciation added back) and, at the flat 20% the hand company states, tax by 20% of that when it is taxable.
+    A full-expensing main-pool item (s45S) is allowed at 100% in its year; 'none' gets nothing."""
+    @functools.lru_cache
+    def accounts(category):
+        folder = _hand_copy(tmp_path / category, {"options/trading_company.yaml": [(
+            "one_off_costs:\n", "capital:\n  - {id: plant, description: Plant, year: 2027-28, amount_gbp: 100000, "
+                                f"asset_life_years: 10, borne_by: provider, capital_allowance: {category}}}\n"
+                                "one_off_costs:\n")]})
+        return appraise(load_appraisal(folder), "trading_company", "obc").entity_accounts
+
+    sr = accounts("special_rate").loc["capital_allowances"].to_numpy(float)
+    bal = 51_000.0
+    expected = [0.0, 51_000.0]
+    for _ in range(4):
+        expected.append(0.06 * bal)
+        bal *= 0.94
+    np.testing.assert_allclose(sr, expected, atol=1e-6)
+    np.testing.assert_allclose(accounts("main_pool").loc["capital_allowances"].to_numpy(float),
+                               [0, 102_000, 0, 0, 0, 0], atol=1e-6)
+    none = accounts("none")
+    np.testing.assert_allclose(none.loc["capital_allowances"].to_numpy(float), 0.0, atol=1e-9)
+    # Taxable profit = profit before tax + depreciation - allowances, losses carried forward.
+    ent = accounts("special_rate")
+    before_losses = (ent.loc["profit_before_tax"] - ent.loc["depreciation"] - ent.loc["capital_allowances"]).to_numpy(float)
+    from asdm_models.tax import taxable_profit_after_losses
+
+    np.testing.assert_allclose(ent.loc["taxable_profit"].to_numpy(float), taxable_profit_after_losses(before_losses),
+                               atol=1e-6)
+    np.testing.assert_allclose(ent.loc["corporation_tax"].to_numpy(float), -0.20 * ent.loc["taxable_profit"].to_numpy(float),
+                               atol=1e-6)
+
+
+def test_uk_corporation_tax_applies_marginal_relief_in_the_engine():
+    """Point 6. The leisure trading company states no flat rate, so it pays UK corporation tax: on taxable profit N
+    (after losses) 19% up to £50,000, 25% above £250,000, and between them 25% N - 3/200 (250,000 - N) (HMRC
+    CTM03900, CTA 2010 s18B), recomputed here by hand from the accounts' taxable profit."""
+    from asdm_models import PROJECT_ROOT
+
+    a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    ent = appraise(a, "trading_company", "obc").entity_accounts
+    n = ent.loc["taxable_profit"].to_numpy(float)
+    hand_tax = np.where(n <= 50_000, 0.19 * n, np.where(n >= 250_000, 0.25 * n, 0.25 * n - 0.015 * (250_000 - n)))
+    assert np.any((n > 50_000) & (n < 250_000)) or np.any(n > 0)
+    np.testing.assert_allclose(-ent.loc["corporation_tax"].to_numpy(float), hand_tax, atol=1e-6)
+
+
+def test_joint_venture_partner_takes_its_equity_share_of_dividends():
+    """Point 8. The leisure joint venture pays out half of its profit after tax; the operator holds 50% of the
+    shares, so the council and the partner each receive 25% of it. The partner's dividend leaves the company's cash
+    but is in neither the council lens nor the economic case (a payment between the parties)."""
+    from asdm_models import PROJECT_ROOT
+
+    a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    r = appraise(a, "joint_venture", "obc")
+    ent = r.entity_accounts
+    pat = ent.loc["profit_after_tax"].to_numpy(float)
+    np.testing.assert_allclose(-ent.loc["dividend"].to_numpy(float), 0.25 * np.maximum(pat, 0), atol=1e-6)
+    np.testing.assert_allclose(-ent.loc["partner_dividend"].to_numpy(float), 0.25 * np.maximum(pat, 0), atol=1e-6)
+    vs = r.reconciliation_vs_no_change.set_index("line")
+    assert vs.loc["partner_dividend", "economic_vs_no_change_gbp"] == 0.0
+    assert vs.loc["partner_dividend", "council_vs_no_change_gbp"] == 0.0
