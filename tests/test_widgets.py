@@ -71,8 +71,9 @@ def test_controls_cover_the_options_drivers_with_ranges_around_the_saved_values(
     # Grouped as the business case groups them, economy first.
     groups = [s.group for s in specs.values()]
     assert groups[0] == "economy" and groups == sorted(groups, key=["economy", "staff", "running", "income",
-                                                                   "overheads", "contract", "tax", "one_off",
-                                                                   "capital", "risk"].index)
+                                                                   "overheads", "contract", "tax", "lines",
+                                                                   "one_off", "capital", "risk"].index)
+    assert "current_service.lines.cafe_franchise.amount_gbp" in specs  # the council\'s own line, like any driver
 
 
 def test_fbc_controls_start_from_the_fbc_values():
@@ -246,7 +247,7 @@ def test_saved_scenario_reproduces_the_explorer_exactly(tmp_data):
     ex.controls["risks.commercial_income_slow.probability"].text.value = "55%"
     ex.controls["trading_start_year"].slider.value = 3
     ex.controls["current_service.staff_fte"].text.value = "-3"  # refused: never reaches the file
-    ex.controls["corporation_tax_rate"].text.value = "250%"  # refused
+    ex.controls["irrecoverable_vat_rate"].text.value = "250%"  # refused (at most 20%)
     shown_then = {k: dict(v) for k, v in ex.shown.items()}
     ex.scenario_name.value = "what_if_pay"
     ex.scenario_author.value = "Finance business partner"
