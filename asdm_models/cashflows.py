@@ -54,7 +54,7 @@ from .indexation import (IndexSpec, compound_from, go_live_masks, growth_from_go
 from .local_taxes import business_rates, irrecoverable_vat, rates_relief
 from .overheads import client_side_costs, stranded_overheads, stranded_share
 from .running_costs import efficiency_saving, running_cost
-from .staffing import employer_pension, pension_bond, staff_pay, transfer_one_off
+from .staffing import apprenticeship_levy, employer_pension, pension_bond, staff_pay, transfer_one_off
 
 __all__ = ["LINES", "IndexSpec", "LineShape", "LineSpec", "ModelSpec", "ItemSpec", "RiskSpec", "TaxSpec",
            "Evaluation", "evaluate", "KIND_REASON", "PARTIES"]
@@ -314,6 +314,10 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
             "irrecoverable_vat": irrecoverable_vat(non_staff + energy + support + eff_non_staff + zero,
                                                    g("irrecoverable_vat_rate")),
             "grant_income": grant_income(g("grant_income_gbp"), ONE),
+            # On the pay bill after staff efficiencies (pay only: pension contributions are not levied).
+            "apprenticeship_levy": apprenticeship_levy(
+                staff + sum(efficiency_saving(staff, rate, share) for rate, share in eff_terms("staff")),
+                g("apprenticeship_levy_rate"), g("apprenticeship_levy_allowance_gbp")),
         }
 
     def rate_delta(n):

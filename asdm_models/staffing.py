@@ -7,7 +7,11 @@ year as ``(T,)`` or ``(cases, T)``); the engine passes its profiles as
 
 from __future__ import annotations
 
-__all__ = ["staff_pay", "employer_pension", "pension_bond", "transfer_one_off"]
+import numpy as np
+
+from .flows import Flow
+
+__all__ = ["staff_pay", "employer_pension", "pension_bond", "apprenticeship_levy", "transfer_one_off"]
 
 
 def staff_pay(staff_fte, cost_per_fte_gbp, pay_index):
@@ -80,6 +84,52 @@ def pension_bond(bond_gbp, profile):
     [-45000.0, -45000.0]
     """
     return -bond_gbp * profile
+
+
+def apprenticeship_levy(staff_pay_gbp, levy_rate, allowance_gbp):
+    """The apprenticeship levy on the service's pay bill: ``-max(rate * pay bill - allowance, 0)`` a year.
+
+    Parameters
+    ----------
+    staff_pay_gbp : ndarray or Flow
+        Staff pay by year (negative), from :func:`staff_pay`; the levy is on pay subject to employer NICs.
+    levy_rate : float or ndarray (cases, 1)
+        0.5% (HMRC).
+    allowance_gbp : float or ndarray (cases, 1)
+        The employer's levy allowance (£15,000 a year) when it is the deliverer's own: 0 for the council or a
+        large contractor, whose allowance the rest of their pay bill already uses; £15,000 for a new company.
+
+    Returns
+    -------
+    ndarray or Flow
+        The levy (negative), a transfer to the Exchequer: in the council lens and a provider's accounts, not
+        in the economic case.
+
+    Notes
+    -----
+    When staff transfer to a new entity with its own allowance, the first £3m of its pay bill is levy-free:
+    money that stays with the service rather than going to the Exchequer.
+
+    References
+    ----------
+    Finance Act 2016, Part 6 (apprenticeship levy), ss98-101; HMRC Apprenticeship Levy Manual ALM01000 (rate
+    0.5%, allowance £15,000, shared by connected companies).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from asdm_models.staffing import apprenticeship_levy
+    >>> apprenticeship_levy(np.array([-4_400_000.0, -2_000_000.0]), 0.005, 15_000.0).tolist()
+    [-7000.0, -0.0]
+    >>> apprenticeship_levy(np.array([-4_400_000.0]), 0.005, 0.0).tolist()
+    [-22000.0]
+    """
+    if isinstance(staff_pay_gbp, Flow):
+        if np.ndim(allowance_gbp) == 0 and float(allowance_gbp) == 0.0:
+            return staff_pay_gbp * levy_rate  # no allowance: a share of pay, factorised
+        staff_pay_gbp = staff_pay_gbp.values()
+        return Flow.term(staff_pay_gbp.shape[-1], 1.0, -np.maximum(-staff_pay_gbp * levy_rate - allowance_gbp, 0.0))
+    return -np.maximum(-np.asarray(staff_pay_gbp) * levy_rate - allowance_gbp, 0.0)
 
 
 def transfer_one_off(amount_gbp, go_live_year_mask):

@@ -803,3 +803,25 @@ def test_joint_venture_partner_takes_its_equity_share_of_dividends():
     vs = r.reconciliation_vs_no_change.set_index("line")
     assert vs.loc["partner_dividend", "economic_vs_no_change_gbp"] == 0.0
     assert vs.loc["partner_dividend", "council_vs_no_change_gbp"] == 0.0
+
+
+def test_apprenticeship_levy_moves_with_the_staff(hand):
+    """A line type added after the engine was rebuilt (catalogue entry + one rule function). Pay bill 300,000:
+    the council pays 0.5% = 1,500 a year on it (its allowance is used by the rest of its payroll). A company with
+    its own £15,000 allowance pays max(0.5% x 270,000 - 15,000, 0) = 0 on its pay bill after its 10% efficiency:
+    the levy is a transfer, so the economic case is unchanged and the council lens gains 1,500 a year from go-live.
+    Without the allowance the company would pay 0.5% x 270,000 = 1,350."""
+    ov = {"current_service.apprenticeship_levy_rate": 0.005}
+    _, ev_nc = ev_of(hand, "no_change", overrides=ov)
+    np.testing.assert_allclose(line(ev_nc, "apprenticeship_levy", "council"), -1_500.0, atol=1e-9)
+    r0 = appraise(hand, "trading_company", "obc")
+    r = appraise(hand, "trading_company", "obc", overrides={**ov, "apprenticeship_levy_allowance_gbp": 15_000})
+    assert r.npsv_vs_no_change_gbp == pytest.approx(r0.npsv_vs_no_change_gbp, abs=1e-6)
+    assert r.council_npv_vs_no_change_gbp - r0.council_npv_vs_no_change_gbp == pytest.approx(
+        1_500 * float(D[1:].sum()), rel=1e-12)
+    _, ev = ev_of(hand, "trading_company", overrides={**ov, "apprenticeship_levy_allowance_gbp": 15_000})
+    np.testing.assert_allclose(line(ev, "apprenticeship_levy", "provider"), 0.0, atol=1e-9)
+    np.testing.assert_allclose(line(ev, "apprenticeship_levy", "council"), [-1_500, 0, 0, 0, 0, 0], atol=1e-9)
+    _, ev2 = ev_of(hand, "trading_company", overrides=ov)
+    np.testing.assert_allclose(line(ev2, "apprenticeship_levy", "provider"), [0, -1_350, -1_350, -1_350, -1_350, -1_350],
+                               atol=1e-9)
