@@ -328,9 +328,15 @@ def appraise(appraisal: Appraisal, option: "str | Option", stage: str = "obc", *
     """
     inp = build_inputs(appraisal, option, stage, scenario, overrides)
     nc_overrides = {k: x for k, x in (overrides or {}).items() if k in ECONOMY_DRIVERS or k.startswith("current_service.")}
-    nc = build_inputs(appraisal, appraisal.no_change, stage, scenario, nc_overrides)
+    # No change depends only on the shared assumptions: the explorer moving an option's driver reuses it.
+    key = ("no_change", stage, scenario, tuple(sorted((k, float(x)) for k, x in nc_overrides.items())))
+    if key not in appraisal.cache:
+        nc = build_inputs(appraisal, appraisal.no_change, stage, scenario, nc_overrides)
+        if len(appraisal.cache) > 64:
+            appraisal.cache.clear()
+        appraisal.cache[key] = (nc, evaluate(nc.spec, nc.values, detail=True))
+    nc, ev_nc = appraisal.cache[key]
     ev = evaluate(inp.spec, inp.values, detail=True)
-    ev_nc = evaluate(nc.spec, nc.values, detail=True)
     return _assemble(inp, ev, nc, ev_nc)
 
 
@@ -481,52 +487,62 @@ def _economic_part(ev: Evaluation, name: str) -> np.ndarray:
 
 
 def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.ndarray):
+    """The line tables: values by party, the economic case, and the reconciliation of the two lenses (alone and
+    against no change). Present values of every line and party come from one matrix product."""
     years = inp.appraisal.years
     T = len(years)
-    rows, econ_rows, rec_rows, vs_rows = [], [], [], []
-    zeros = {p: np.zeros(T) for p in PARTIES}
     names = list(ev.lines) + [n for n in ev_nc.lines if n not in ev.lines]
-    for name in names:
-        label = ev.labels.get(name) or ev_nc.labels.get(name)
-        kind = ev.kinds.get(name) or ev_nc.kinds.get(name)
-        info = _Info(label, kind)
-        d, d_nc = ev.lines.get(name, zeros), ev_nc.lines.get(name, zeros)
-        for party in PARTIES:
-            x = np.broadcast_to(d[party], (len(years),))
-            if np.any(x):
-                rows.append({"line": name, "label": info.label, "kind": info.kind, "party": party,
-                             **dict(zip(years, x.astype(float)))})
-        e, e_nc = _economic_part(ev, name), _economic_part(ev_nc, name)
-        econ_rows.append({"line": name, "label": info.label, "kind": info.kind,
-                          "option_pv_gbp": float(npv(e, f)), "no_change_pv_gbp": float(npv(e_nc, f)),
-                          "vs_no_change_pv_gbp": float(npv(e - e_nc, f))})
-        econ_pv = float(npv(e, f))
-        council_pv = float(npv(d["council"], f))
-        diff = econ_pv - council_pv
+
+    def stack(e: Evaluation) -> np.ndarray:  # (lines, parties, T)
+        out = np.zeros((len(names), len(PARTIES), T))
+        for i, n in enumerate(names):
+            d = e.lines.get(n)
+            if d is not None:
+                for j, p in enumerate(PARTIES):
+                    out[i, j] = d[p]
+        return out
+
+    x, x_nc = stack(ev), stack(ev_nc)
+    labels = [ev.labels.get(n) or ev_nc.labels.get(n) for n in names]
+    kinds = [ev.kinds.get(n) or ev_nc.kinds.get(n) for n in names]
+    in_econ = np.array([k not in ("transfer", "internal") for k in kinds], dtype=float)[:, None]
+    pv, pv_nc = x @ f, x_nc @ f  # (lines, parties)
+    ic = PARTIES.index("council")
+    econ, econ_nc = pv.sum(axis=1) * in_econ[:, 0], pv_nc.sum(axis=1) * in_econ[:, 0]
+    council, council_nc = pv[:, ic], pv_nc[:, ic]
+    all_vs = pv.sum(axis=1) - pv_nc.sum(axis=1)
+    has_provider = np.any(x[:, PARTIES.index("provider")] != 0, axis=1)
+    has_partner = np.any(x[:, PARTIES.index("partner")] != 0, axis=1)
+
+    li, pj = np.nonzero(np.any(x != 0, axis=2))  # the (line, party) pairs with any flow, in table order
+    lines_df = pd.DataFrame({"line": [names[i] for i in li], "label": [labels[i] for i in li],
+                             "kind": [kinds[i] for i in li], "party": [PARTIES[j] for j in pj]})
+    lines_df = pd.concat([lines_df, pd.DataFrame(x[li, pj], columns=years)], axis=1)
+    econ_df = pd.DataFrame({"line": names, "label": labels, "kind": kinds, "option_pv_gbp": econ,
+                            "no_change_pv_gbp": econ_nc, "vs_no_change_pv_gbp": (x - x_nc).sum(axis=1) @ f * in_econ[:, 0]})
+
+    def reason(i: int, diff: float) -> str:
         if abs(diff) < 0.005:
-            reason = ""
-        elif info.kind in ("transfer", "internal", "benefit"):
-            reason = KIND_REASON[info.kind]
-        else:
-            reason = KIND_REASON["partner" if np.any(d["partner"]) and not np.any(d["provider"]) else "provider"]
-        rec_rows.append({"line": name, "label": info.label, "economic_pv_gbp": econ_pv, "council_pv_gbp": council_pv,
-                         "difference_gbp": diff, "reason": reason})
-        # The same against no change: how much of the option's advantage in each lens comes from each line.
-        econ_vs = float(npv(e - e_nc, f))
-        council_vs = float(npv(d["council"] - d_nc["council"], f))
-        all_parties_vs = float(npv(_line_total(ev, name) - _line_total(ev_nc, name), f))
-        vs_rows.append({"line": name, "label": info.label, "kind": info.kind, "economic_vs_no_change_gbp": econ_vs,
-                        "council_vs_no_change_gbp": council_vs, "difference_gbp": econ_vs - council_vs,
-                        "all_parties_vs_no_change_gbp": all_parties_vs,
-                        "reason": "" if abs(econ_vs - council_vs) < 0.005 else reason or KIND_REASON["provider"]})
-    lines_df = pd.DataFrame(rows)
-    econ_df = pd.DataFrame(econ_rows)
-    rec_df = pd.DataFrame(rec_rows)
+            return ""
+        if kinds[i] in ("transfer", "internal", "benefit"):
+            return KIND_REASON[kinds[i]]
+        return KIND_REASON["partner" if has_partner[i] and not has_provider[i] else "provider"]
+
+    diff = econ - council
+    rec_df = pd.DataFrame({"line": names, "label": labels, "economic_pv_gbp": econ, "council_pv_gbp": council,
+                           "difference_gbp": diff, "reason": [reason(i, d) for i, d in enumerate(diff)]})
     total = {"line": "total", "label": "Total", "economic_pv_gbp": rec_df["economic_pv_gbp"].sum(),
              "council_pv_gbp": rec_df["council_pv_gbp"].sum(), "difference_gbp": rec_df["difference_gbp"].sum(),
              "reason": ""}
     rec_df = pd.concat([rec_df, pd.DataFrame([total])], ignore_index=True)
-    vs_df = pd.DataFrame(vs_rows)
+    # The same against no change: how much of the option's advantage in each lens comes from each line.
+    econ_vs = econ_df["vs_no_change_pv_gbp"].to_numpy()
+    council_vs = (x[:, ic] - x_nc[:, ic]) @ f
+    vs_df = pd.DataFrame({"line": names, "label": labels, "kind": kinds, "economic_vs_no_change_gbp": econ_vs,
+                          "council_vs_no_change_gbp": council_vs, "difference_gbp": econ_vs - council_vs,
+                          "all_parties_vs_no_change_gbp": all_vs,
+                          "reason": ["" if abs(e - c) < 0.005 else reason(i, econ[i] - council[i]) or KIND_REASON["provider"]
+                                     for i, (e, c) in enumerate(zip(econ_vs, council_vs))]})
     vs_total = {"line": "total", "label": "Total", "kind": "",
                 **{c: vs_df[c].sum() for c in ("economic_vs_no_change_gbp", "council_vs_no_change_gbp", "difference_gbp",
                                                "all_parties_vs_no_change_gbp")}, "reason": ""}

@@ -244,6 +244,8 @@ class Appraisal:
     input_files: tuple  # every file read, for the manifest
     broken_options: dict = field(default_factory=dict)  # with load_appraisal(partial=True): id -> [DataError]
     lines: dict = field(default_factory=dict)  # id -> Line: the current service's own lines
+    # Results that depend only on this (immutable) appraisal, e.g. no change's evaluation for appraise().
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def years(self) -> list[str]:

@@ -520,7 +520,9 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     }
     out = Evaluation(flows)
     if detail:
-        out.lines = {n: _values_by_party(ledger, n, T) for n in all_names}
+        values = {n: {p: f.values() for p, f in ledger.parts[n].items()} for n in names}
+        shape = np.broadcast_shapes((T,), *(x.shape for d in values.values() for x in d.values()))
+        out.lines = {n: _values_by_party(values.get(n, {}), shape) for n in all_names}
         out.labels = {n: LINE_TYPES[n].label if n in LINE_TYPES else custom[n].label for n in all_names}
         out.kinds = kinds
         out.financial_case = {n: LINE_TYPES[n].financial_case if n in LINE_TYPES else _financial_role(custom[n])
@@ -613,11 +615,11 @@ def _financial_role(ls: LineSpec) -> str | None:
     return "one_off" if shape.per == "once" else None
 
 
-def _values_by_party(ledger: _Ledger, name: str, T: int) -> dict:
-    parts = ledger.parts.get(name, {})
-    vals = {p: (parts[p].values() if p in parts else np.zeros(T)) for p in PARTIES}
-    shape = np.broadcast_shapes(*(x.shape for x in vals.values()))
-    return {k: np.broadcast_to(x, shape).astype(float) for k, x in vals.items()}
+def _values_by_party(values: dict, shape: tuple) -> dict:
+    """A line's values for every party (zeros where a party has none), all of one shape."""
+    zero = np.zeros(shape)
+    return {p: (values[p] if values[p].shape == shape else np.broadcast_to(values[p], shape).astype(float))
+            if p in values else zero for p in PARTIES}
 
 
 def _entity_accounts(spec: ModelSpec, v: dict, ledger: _Ledger, custom_role: dict, provider_capital: list, gdp, t,

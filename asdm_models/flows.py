@@ -189,14 +189,12 @@ class Flow:
                     masks[id(m)][0] = masks[id(m)][0] + c
                 else:
                     masks[id(m)] = [c, m]
-        n = max([np.shape(c)[0] for g in common.values() for c in g[:1] if np.ndim(c)]
+        n = max([c.shape[0] for c, _p in common.values() if not isinstance(c, float)]
                 + [p.shape[0] for p, _ in per_draw.values()]
-                + [np.shape(c)[0] for _p, ms in per_draw.values() for c, _m in ms.values() if np.ndim(c)] + [0])
-        out = _combine([c for c, _ in common.values()], [np.ones(T) if p is None else p for _, p in common.values()],
-                       n, T)
+                + [c.shape[0] for _p, ms in per_draw.values() for c, _m in ms.values() if not isinstance(c, float)] + [0])
+        out = _combine([c for c, _ in common.values()], [p for _, p in common.values()], n, T)
         for p, masks in per_draw.values():
-            w = _combine([c for c, _ in masks.values()], [np.ones(T) if m is None else m for _, m in masks.values()],
-                         n, T)
+            w = _combine([c for c, _ in masks.values()], [m for _, m in masks.values()], n, T)
             out = out + p * w
         if self.points:
             n = max([a.shape[0] for a, _ in self.points] + [out.shape[0] if out.ndim == 2 else 1])
@@ -212,15 +210,21 @@ class Flow:
 
 
 def _combine(coefs: list, profiles: list, n: int, T: int) -> np.ndarray:
-    """``sum_k coefs[k] * profiles[k]``: ``(T,)`` when every coefficient is a float, else ``(n, T)`` by one matmul."""
-    if not coefs:
-        return np.zeros(T)
-    if all(np.ndim(c) == 0 for c in coefs):
-        return np.asarray([float(c) for c in coefs]) @ np.stack([np.broadcast_to(p, (T,)) for p in profiles])
+    """``sum_k coefs[k] * profiles[k]``: ``(T,)`` when every coefficient is a float, else ``(n, T)`` by one matmul.
+
+    A profile of ``None`` is 1 in every year.
+    """
+    if all(isinstance(c, float) for c in coefs):
+        out = np.zeros(T)
+        for c, p in zip(coefs, profiles):
+            out += c if p is None else c * p
+        return out
+    prof = np.empty((len(coefs), T))
     cols = np.empty((n, len(coefs)))
-    for k, c in enumerate(coefs):
-        cols[:, k] = c[:, 0] if np.ndim(c) else c
-    return cols @ np.stack([np.broadcast_to(p, (T,)) for p in profiles])
+    for k, (c, p) in enumerate(zip(coefs, profiles)):
+        prof[k] = 1.0 if p is None else p
+        cols[:, k] = c[:, 0] if not isinstance(c, float) else c
+    return cols @ prof
 
 
 def pv_many(flows, factors) -> list:
