@@ -178,7 +178,7 @@ def recommend(overview: pd.DataFrame):
 
 def assumption_register(appraisal, result) -> pd.DataFrame:
     """Every stated driver with the value used, its source and confidence (scenario changes marked)."""
-    from .sensitivity import driver_label
+    from .sensitivity import driver_label, format_value
 
     opt = result.inputs.option
     stage = result.stage
@@ -192,13 +192,38 @@ def assumption_register(appraisal, result) -> pd.DataFrame:
     rows = []
     for applies, p, a in entries:
         used = result.inputs.values[p]
+        if getattr(a, "optimism_bias_category", None) or getattr(a, "index", None) is not None:
+            extra = []
+            if a.optimism_bias_category:
+                extra.append(f"optimism bias: {a.optimism_bias_category}")
+            if a.index is not None:
+                extra.append(f"indexed to {a.index.describe()}")
+            label_extra = f" ({'; '.join(extra)})"
+        else:
+            label_extra = ""
         rows.append({
-            "applies to": applies, "assumption": driver_label(p, opt), "path": p,
+            "applies to": applies, "assumption": driver_label(p, opt) + label_extra, "path": p,
             "value used": _shown_value(opt, p, used, appraisal.first_year),
             "source": (f"{result.scenario} scenario (stated: {_shown_value(opt, p, a.value, appraisal.first_year)}; "
                        f"{a.source or 'no source'})" if p in by_scenario else (a.source or "not stated")),
             "confidence": a.confidence or "not graded",
         })
+    # The council's own lines: the current service's, and those the option states (new or restated).
+    values = result.inputs.values
+    for applies, prefix, lines in (("current service line", "current_service.lines.", appraisal.lines.values()),
+                                   ("option line", "lines.", [opt.lines[i] for i in opt.lines if i in opt.own_lines])):
+        for ln in lines:
+            p = f"{prefix}{ln.id}.amount_gbp"
+            rows.append({
+                "applies to": applies, "assumption": f"{ln.label} ({ln.type}, {ln.kind}, borne by {ln.borne_by})",
+                "path": p,
+                "value used": f"{format_value(p, values[p])} {'a year' if ln.per == 'year' else 'once'}, "
+                              f"indexed to {ln.index.describe()}"
+                              + (f", optimism bias: {ln.optimism_bias_category}" if ln.optimism_bias_category else ""),
+                "source": (f"{result.scenario} scenario ({ln.source or 'no source'})" if p in by_scenario
+                           else ln.source or "not stated"),
+                "confidence": ln.confidence or "not graded",
+            })
     return pd.DataFrame(rows)
 
 

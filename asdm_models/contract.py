@@ -17,7 +17,9 @@ def fee_real_change(t, go_live, real_change):
     >>> fee_real_change(np.arange(4), 1, -0.05).round(4).tolist()
     [1.0, 1.0, 0.95, 0.9025]
     """
-    return (1.0 + np.asarray(real_change, dtype=float)) ** np.maximum(t - np.asarray(go_live, dtype=float), 0.0)
+    from .indexation import _power
+
+    return _power(1.0 + np.asarray(real_change, dtype=float), np.maximum(t - np.asarray(go_live, dtype=float), 0.0))
 
 
 def management_fee(amount_gbp, index, real_change, from_go_live):

@@ -164,8 +164,25 @@ def growth_from_go_live(t, go_live, current_rate, option_rate):
     [1.0, 1.0, 1.01, 1.0201, 1.030301]
     """
     m = np.maximum(np.asarray(go_live, dtype=float) - 1.0, 0.0)
-    return (1.0 + np.asarray(current_rate, dtype=float)) ** np.minimum(t, m) * \
-        (1.0 + np.asarray(option_rate, dtype=float)) ** np.maximum(t - m, 0.0)
+    return _power(1.0 + np.asarray(current_rate, dtype=float), np.minimum(t, m)) * \
+        _power(1.0 + np.asarray(option_rate, dtype=float), np.maximum(t - m, 0.0))
+
+
+def _power(base, exponent):
+    """``base ** exponent``; for one base per case (cases, 1) and whole-year exponents (T,), a running product
+    gathered by exponent, far cheaper than a power per element (a Monte Carlo draw's growth rate)."""
+    base = np.asarray(base, dtype=float)
+    exponent = np.asarray(exponent, dtype=float)
+    if base.ndim == 2 and base.shape[0] > 1 and exponent.ndim == 1 and np.all(exponent == np.round(exponent)) \
+            and exponent.min(initial=0) >= 0:
+        k = exponent.astype(np.intp)
+        top = int(k.max(initial=0))
+        table = np.empty((base.shape[0], top + 1))
+        table[:, 0] = 1.0
+        if top:
+            np.cumprod(np.broadcast_to(base, (base.shape[0], top)), axis=1, out=table[:, 1:])
+        return table[:, k]
+    return base ** exponent
 
 
 def compound_from(t, start, rate):
@@ -176,7 +193,7 @@ def compound_from(t, start, rate):
     >>> compound_from(np.arange(4), 1, 0.1).round(6).tolist()
     [1.0, 1.0, 1.1, 1.21]
     """
-    return (1.0 + np.asarray(rate, dtype=float)) ** np.maximum(t - np.asarray(start, dtype=float), 0.0)
+    return _power(1.0 + np.asarray(rate, dtype=float), np.maximum(t - np.asarray(start, dtype=float), 0.0))
 
 
 def ramp(t, start, years):
