@@ -132,6 +132,9 @@ def benefits_shortfall(gain_gbp, shortfall_rate):
             return g.scale(-shortfall_rate)
         if g.has_nonpositive_coefficients():  # a loss in every year: nothing to reduce
             return Flow(g.n_years)
+        if len(g.terms) == 1 and not g.points:  # one profile (>= 0): the positive part is max(coefficient, 0) x it
+            c, p, m = g.terms[0]
+            return Flow(g.n_years, [(-shortfall_rate * np.maximum(c, 0.0), p, m)])
         return Flow.term(g.n_years, -shortfall_rate, np.maximum(g.values(), 0.0))
     return -shortfall_rate * np.maximum(np.asarray(gain_gbp, dtype=float), 0.0)
 

@@ -225,12 +225,7 @@ class _Ledger:
         return self.parts.get(line, {}).get(party, Flow(self.n_years))
 
     def total(self, party: str, lines) -> Flow:
-        out = Flow(self.n_years)
-        for n in lines:
-            f = self.parts.get(n, {}).get(party)
-            if f is not None:
-                out = out + f
-        return out
+        return Flow.total(self.n_years, (f for n in lines if (f := self.parts.get(n, {}).get(party)) is not None))
 
 
 def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict | None = None,
@@ -506,8 +501,8 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     benefit = [n for n in names if kinds[n] == "benefit"]
     cash = [n for n in names if kinds[n] not in ("benefit", "adjustment")]
     payers = ("council", "provider", "partner")
-    economic_unadj = sum((ledger.total(p, resource) for p in payers), zero) + ledger.total("society", benefit)
-    adjustments_econ = sum((ledger.total(p, adjustment) for p in payers + ("society",)), zero)
+    economic_unadj = Flow.total(T, [ledger.total(p, resource) for p in payers] + [ledger.total("society", benefit)])
+    adjustments_econ = Flow.total(T, [ledger.total(p, adjustment) for p in payers + ("society",)])
     council_unadj = ledger.total("council", cash)
     flows = {
         "economic": economic_unadj + adjustments_econ,

@@ -76,6 +76,15 @@ class Flow:
 
     __radd__ = __add__
 
+    @staticmethod
+    def total(n_years: int, flows) -> "Flow":
+        """The sum of many flows as one Flow (one list of terms: no quadratic chain of additions)."""
+        terms, points = [], []
+        for f in flows:
+            terms.extend(f.terms)
+            points.extend(f.points)
+        return Flow(n_years, terms, points)
+
     def __neg__(self) -> "Flow":
         return self.scale(-1.0)
 
@@ -108,7 +117,8 @@ class Flow:
         """
         groups: dict = {}
         for c, p, m in self.terms:
-            key = (id(p), id(m))
+            # A profile the same in every draw is matched by value (two routes to the same shape merge).
+            key = (id(p) if p is None or p.ndim == 2 else p.tobytes(), id(m) if m is None or m.ndim == 2 else m.tobytes())
             if key in groups:
                 groups[key][0] = groups[key][0] + c
             else:
@@ -228,7 +238,11 @@ def _combine(coefs: list, profiles: list, n: int, T: int) -> np.ndarray:
 
 
 def pv_many(flows, factors) -> list:
-    """Present values of several flows at once, with one matrix product per distinct per-draw profile."""
+    """Present values of several flows at once, with one matrix product per distinct per-draw profile.
+
+    Masks are matched by value, so lines that share a shape (from go-live, a ramp) share a column, and the
+    coefficients of each (flow, column) are summed before they meet the draws.
+    """
     f = np.asarray(factors, dtype=float)
     by_profile: dict = {}
     totals: list = [0.0] * len(flows)
@@ -239,16 +253,17 @@ def pv_many(flows, factors) -> list:
             elif p.ndim == 1:
                 totals[i] = totals[i] + c * float(p @ f)
             else:
-                entry = by_profile.setdefault(id(p), (p, {}, []))
-                weights = entry[1]
-                if id(m) not in weights:
-                    weights[id(m)] = (len(weights), f if m is None else f * m)
-                entry[2].append((i, c, weights[id(m)][0]))
+                p_, weights, acc = by_profile.setdefault(id(p), (p, {}, {}))
+                key = None if m is None else m.tobytes() if m.ndim == 1 else id(m)
+                if key not in weights:
+                    weights[key] = (len(weights), f if m is None else f * m)
+                j = weights[key][0]
+                acc[(i, j)] = acc[(i, j)] + c if (i, j) in acc else c
         for a, y in fl.points:
             totals[i] = totals[i] + a * f[y]
-    for p, weights, uses in by_profile.values():
+    for p, weights, acc in by_profile.values():
         w = np.stack([wv for _, wv in sorted(weights.values(), key=lambda x: x[0])], axis=1)
         r = p @ w  # (n, k): one pass over the profile for all its masks
-        for i, c, j in uses:
+        for (i, j), c in acc.items():
             totals[i] = totals[i] + c * r[:, j:j + 1]
     return [np.ravel(x) if isinstance(x, np.ndarray) else float(x) for x in totals]

@@ -17,12 +17,15 @@ import statistics
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
 from asdm_models import PROJECT_ROOT, appraise, load_appraisal
 from asdm_models.montecarlo import monte_carlo_all
 from asdm_models.sensitivity import switching_values, tornado, two_way_grid
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_lines, bench_explorer
 
 EXAMPLES = ["example_leisure", "example_depot"]
 DRAWS = 100_000
@@ -145,6 +148,21 @@ def main() -> int:
                   f"({'all ok' if b['ok'] else 'SOME FAILED'}); floor (papermill, {b['reports']} empty notebooks, "
                   f"2 workers): {b['floor']:.1f} s -> {b['wall'] / b['floor']:.2f}x the floor")
         print()
+    # An appraisal of a council's own service: 8 options, 40 years, 30 of its own lines per option.
+    import tempfile
+
+    from bench_lines import synthetic_appraisal
+
+    with tempfile.TemporaryDirectory() as tmp:
+        a = load_appraisal(synthetic_appraisal(Path(tmp)))
+        n_lines = max(len(o.lines) for o in a.options.values() if o.model != "no_change")
+        print(f"== synthetic appraisal: {len(a.options)} options, {a.period_years} years, {n_lines} council lines "
+              "per option (scripts/bench_lines.py)")
+        mc = bench_monte_carlo(a)
+        print(f"Monte Carlo {DRAWS:,} draws x {mc['options']} options (OBC): {mc['wall']:.3f} s wall, "
+              f"peak {mc['peak_mb']:.0f} MB (tracemalloc)")
+        print(f"  baseline, one draw at a time through appraise(): {mc['per_call_ms']:.2f} ms per draw, "
+              f"{mc['baseline']:,.0f} s for the same draws -> {mc['baseline'] / mc['wall']:,.0f}x faster")
     return 0
 
 
