@@ -148,3 +148,20 @@ def test_depot_headlines_pinned(depot, option, stage, npsv, npsv_vs_nc, payback)
     assert r.npsv_gbp == pytest.approx(npsv, abs=0.01)
     assert r.npsv_vs_no_change_gbp == pytest.approx(npsv_vs_nc, abs=0.01)
     assert r.payback_year == payback
+
+
+def test_leisure_trust_fee_indexed_to_pay_keeps_its_accounts_in_profit(leisure):
+    """Issue 8, point 8: pay rises 3% a year against a 2% GDP deflator. With a fee held in real terms the trust
+    bears that real pay drift and its profit after tax turns to losses by the end of the contract; the funding
+    agreement indexes 65% of the fee to pay and 35% to CPI, which passes the drift to the council, and the trust
+    stays in profit in every year after its first."""
+    import dataclasses
+
+    from asdm_models.appraisal import build_inputs
+    from asdm_models.cashflows import evaluate
+
+    inp = build_inputs(leisure, "social_enterprise", "obc")
+    indexed = evaluate(inp.spec, inp.values, detail=True).entity["profit_after_tax"]
+    held = evaluate(dataclasses.replace(inp.spec, indices=()), inp.values, detail=True).entity["profit_after_tax"]
+    assert np.all(indexed[2:] > 0)
+    assert held[-1] < 0 and np.all(held[2:] < indexed[2:])

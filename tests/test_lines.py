@@ -643,10 +643,15 @@ def test_monte_carlo_draws_a_current_service_line_in_every_option(uncertain_app)
     np.testing.assert_array_equal(same.driver_values["current_service.lines.cafe.amount_gbp"], x)
     np.testing.assert_array_equal(same.npsv_vs_no_change_gbp, np.zeros(n))
     np.testing.assert_array_equal(same.council_npv_vs_no_change_gbp, np.zeros(n))
+    # The redesign also realises hand's risk in each draw: compare with the same draws with both lines fixed.
     red = monte_carlo(a, "in_house_redesign", draws=n, seed=7)
     y = red.driver_values["lines.new_cost.amount_gbp"]
-    base = appraise(a, "in_house_redesign").npsv_vs_no_change_gbp
-    close(red.npsv_vs_no_change_gbp, base - (y - 8_000) * D[2:].sum(), atol=1e-6)
+    assert y.min() >= 6_000 and y.max() <= 20_000 and np.std(y) > 500
+    fixed = monte_carlo(a, "in_house_redesign", draws=n, seed=7, overrides={
+        "current_service.lines.cafe.amount_gbp": 10_000.0, "lines.new_cost.amount_gbp": 8_000.0})
+    assert set(fixed.driver_values) == set()
+    close(red.npsv_vs_no_change_gbp, fixed.npsv_vs_no_change_gbp - (y - 8_000) * D[2:].sum(), atol=1e-6)
+    close(red.council_npv_vs_no_change_gbp, fixed.council_npv_vs_no_change_gbp - (y - 8_000) * D[2:].sum(), atol=1e-6)
 
 
 def test_tornado_lists_line_amounts(uncertain_app):
