@@ -467,8 +467,6 @@ def _role_total(ev: Evaluation, role: str) -> np.ndarray:
     for name, r in ev.financial_case.items():
         if r == role:
             out = out + _line(ev, name, "council")
-    if role == "capital":
-        out = out + _line(ev, "optimism_bias_capital", "council")
     return out
 
 

@@ -1166,7 +1166,11 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                                                     f"{fy_label(first_year + r.from_year)}; it must be the same year or later"))
             risks.append(Risk(r.id, r.description, r.probability, r.impact_low_gbp, r.impact_most_likely_gbp,
                               r.impact_high_gbp, r.from_year, to_year, r.borne_by, r.owner, r.mitigation))
-        paths = _option_paths(drivers, one_offs, capital, risks, opt_lines)
+        _line_checks(doc, raw, own_lines, drivers, current or {}, period, first_year, col)
+        # Only lines the option states are its drivers here: a current-service line it keeps is uncertain (or changed
+        # at FBC) in the current service's own entry, or restated here first.
+        paths = _option_paths(drivers, one_offs, capital, risks, own_lines)
+        kept = {k: d for ln in opt_lines.values() if ln.id not in own_lines for k, d in line_paths("lines.", ln).items()}
         item_values = _item_values(one_offs, capital, risks, opt_lines)
         uncertain = {}
         for key, spec in raw.uncertain.items():
@@ -1176,7 +1180,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
-                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option", kept)))
                 continue
             base = drivers[key].value if key in drivers else item_values[key]
             d = _distribution(doc, p, spec, paths[key], base, col, first_year, period)
@@ -1190,7 +1194,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
-                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option", kept)
                                       + ("; state it under drivers: for the OBC first" if key in DRIVERS else "")))
                 continue
             a = _assumption(doc, p, v, key, paths[key], first_year, period, col, ob_cats, inherit=drivers.get(key))
@@ -1204,7 +1208,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 continue
             if key not in paths:
                 if key not in raw.drivers:  # a driver stated but invalid has its own error
-                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option")))
+                    col.add(doc.error(p, _unknown_path_msg(key, paths, "OBC driver of this option", kept)))
                 continue
             base = fbc_changes[key].value if key in fbc_changes else (
                 drivers[key].value if key in drivers else item_values[key])
@@ -1241,9 +1245,36 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
     return dict(sorted(options.items(), key=lambda kv: (order.index(kv[1].model), kv[0])))
 
 
-def _unknown_path_msg(key: str, paths: dict, what: str) -> str:
-    hint = suggest(key, paths) or (suggest(key, DRIVERS) if key not in DRIVERS else "")
+def _unknown_path_msg(key: str, paths: dict, what: str, kept: dict | None = None) -> str:
+    kept = kept or {}
+    hint = suggest(key, list(paths) + list(kept)) or (suggest(key, DRIVERS) if key not in DRIVERS else "")
+    near = key if key in kept else next((k for k in kept if hint == f" (did you mean {k!r}?)"), None)
+    if near is not None:
+        hint += (f"; {near} belongs to a current-service line this option keeps: restate the line under lines: to "
+                 f"change it for this option, or give current_service.{near} a distribution in appraisal.yaml")
     return f"{key!r} is not an {what}{hint}; valid: {', '.join(paths) or 'none (this option states no drivers)'}"
+
+
+def _line_checks(doc, raw, own_lines: dict, drivers: dict, current: dict, period: int, first_year: int, col) -> None:
+    """What a line can only be checked against with its option: its go-live, its delivery model."""
+    delivery = OPTION_MODELS.get(raw.model, {}).get("delivery")
+    go_live_a = drivers.get("go_live_year") or current.get("go_live_year")
+    go_live = int(go_live_a.value) if go_live_a is not None else int(DRIVERS["go_live_year"].default)
+    entries = {e.get("id"): i for i, e in enumerate(raw.lines or []) if isinstance(e, dict)}
+    for ident, ln in own_lines.items():
+        p = ("lines", entries.get(ident, 0))
+        for f, w in (("from_year", ln.start), ("to_year", ln.end)):
+            if w is not None and w[0] == "go_live" and not 0 <= go_live + w[1] <= period - 1:
+                col.add(doc.error(p + (f,), f"go_live{int(w[1]):+d} is {fy_label(first_year + go_live + int(w[1]))}, "
+                                            f"outside the appraisal period {fy_label(first_year)} to "
+                                            f"{fy_label(first_year + period - 1)} with go-live in "
+                                            f"{fy_label(first_year + go_live)}"))
+        if delivery == "in_house" and ln.kind == "internal" and "provider" in (ln.counterparty, ln.borne_by):
+            col.add(doc.error(p + ("counterparty",), f"{raw.model} has no provider: an internal payment with the "
+                                                     "provider has no other side here (use council or partner)"))
+        if delivery == "entity" and ln.accounts == "capital" and ln.type == "cost" and ln.borne_by == "provider":
+            col.add(doc.error(p + ("accounts",), "a new entity's own capital spend is a capital item (capital:), so "
+                                                 "that it is depreciated, gets capital allowances and a residual value"))
 
 
 def _item_checks(doc, p, it, seen: set, first_year, period, col, ob_cats) -> None:

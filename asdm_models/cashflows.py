@@ -357,9 +357,14 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
             pieces = [(opt, ls.option, "own")]
             custom_versions[ls.id] = (cur, opt, ls.option)
         elif ls.current is not None:
-            # A running line: the current service's version until go-live, the option's from it.
+            # A running line: the current service's version until go-live, the option's from it (its growth
+            # from its go-live year, continuing the current service's path).
             cur = _custom_flow(ls.current, v, f"current_service.lines.{ls.id}.", t, go_live, index, T)
-            opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T)
+            g_cur = v.get(f"current_service.lines.{ls.id}.real_growth", 0.0)
+            g_opt = v.get(f"lines.{ls.id}.real_growth", 0.0)
+            same = g_cur is g_opt or (np.ndim(g_cur) == 0 and np.ndim(g_opt) == 0 and float(g_cur) == float(g_opt))
+            opt = _custom_flow(ls.option, v, f"lines.{ls.id}.", t, go_live, index, T,
+                               earlier_growth=None if same else _col(g_cur))
             pieces = [(cur * pre, ls.current, "before"), (opt * post, ls.option, "after")]
             custom_versions[ls.id] = (cur * post, opt * post, ls.option)
         else:
@@ -477,6 +482,12 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
                 continue
             cur_part, opt_part, shape = custom_versions[ls.id]
             gain = opt_part - cur_part
+            if ls.current is not None and shape.per == "once":
+                # An event restated: what the option adds is the difference of the two amounts (moving it in time
+                # is not a gain), counted in the option's year.
+                total = gain.values().sum(axis=-1)
+                year = in_year(t, _line_start(shape, v, f"lines.{ls.id}.", go_live))
+                gain = Flow.term(T, _coef(np.maximum(total, 0.0)), year)
             if ls.kind == "benefit":
                 gains[(ls.id, "society")] = gain
             else:
@@ -589,16 +600,21 @@ def _parties(flow: Flow, borne_by: str, when: str, provider: bool, pre, post):
     return [("council", flow * pre), ("provider", flow * post)]
 
 
-def _custom_flow(shape: LineShape, v: dict, prefix: str, t, go_live, index, T) -> Flow:
+def _line_start(shape: LineShape, v: dict, prefix: str, go_live):
+    return go_live + shape.start_offset if shape.start_offset is not None else _col(v[prefix + "from_year"])
+
+
+def _custom_flow(shape: LineShape, v: dict, prefix: str, t, go_live, index, T, earlier_growth=None) -> Flow:
     """One version of a council's own line by year (:func:`~asdm_models.custom_lines.custom_line`)."""
-    start = go_live + shape.start_offset if shape.start_offset is not None else _col(v[prefix + "from_year"])
+    start = _line_start(shape, v, prefix, go_live)
     end = None
     if shape.end_offset is not None:
         end = go_live + shape.end_offset
     elif shape.has_end:
         end = _col(v[prefix + "to_year"])
     profile = line_profile(t, per=shape.per, start=start, end=end, ramp_years=_col(v.get(prefix + "ramp_years", 0.0)),
-                           real_growth=_col(v.get(prefix + "real_growth", 0.0)))
+                           real_growth=_col(v.get(prefix + "real_growth", 0.0)),
+                           go_live=go_live if earlier_growth is not None else None, earlier_growth=earlier_growth)
     return custom_line(shape.sign, _coef(v[prefix + "amount_gbp"]), index(shape.index), profile)
 
 

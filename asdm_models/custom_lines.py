@@ -16,7 +16,7 @@ from .indexation import compound_from, in_year, in_years, ramp
 __all__ = ["custom_line", "line_profile"]
 
 
-def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.0):
+def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.0, go_live=None, earlier_growth=None):
     """The shape by year of a line before its amount and index: timing, ramp and real growth.
 
     Parameters
@@ -30,6 +30,10 @@ def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.
         Straight-line build-up from ``start`` (:func:`~asdm_models.indexation.ramp`).
     real_growth : float or ndarray (cases, 1)
         Annual real change compounding from ``start`` (:func:`~asdm_models.indexation.compound_from`).
+    go_live, earlier_growth : float or ndarray (cases, 1), optional
+        For an option's restatement of a running line: the go-live year and the current service's growth,
+        which applies until the year before go-live (the option's rate applies from its go-live year on,
+        as :func:`~asdm_models.indexation.growth_from_go_live` does for fees).
 
     Returns
     -------
@@ -44,6 +48,11 @@ def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.
     [0.0, 0.5, 1.1, 1.21, 0.0]
     >>> line_profile(np.arange(3), per="once", start=2).tolist()
     [0.0, 0.0, 1.0]
+
+    An option restating a line's growth as 10% from its go-live in year 2 (the current service's is 0%):
+
+    >>> line_profile(np.arange(5), per="year", start=0, real_growth=0.1, go_live=2, earlier_growth=0.0).round(4).tolist()
+    [1.0, 1.0, 1.1, 1.21, 1.331]
     """
     if per == "once":
         return in_year(t, start)
@@ -51,7 +60,12 @@ def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.
     shape = in_years(t, start, last)
     if np.any(np.asarray(ramp_years) != 0):
         shape = shape * ramp(t, start, ramp_years)
-    if np.any(np.asarray(real_growth) != 0):
+    if go_live is not None and earlier_growth is not None:
+        switch = np.maximum(np.asarray(go_live, dtype=float) - 1.0, np.asarray(start, dtype=float))
+        if np.any(np.asarray(real_growth) != 0) or np.any(np.asarray(earlier_growth) != 0):
+            shape = shape * compound_from(np.minimum(t, switch), start, earlier_growth) * compound_from(
+                t, switch, real_growth)
+    elif np.any(np.asarray(real_growth) != 0):
         shape = shape * compound_from(t, start, real_growth)
     return shape
 

@@ -251,7 +251,7 @@ def _parse_line(doc, p, e: dict, first_year, period, col, ob_cats, where, curren
             err(f, f"{v:g} is above the largest valid value {d.maximum:g}", x)
             continue
         values[f] = v
-    if "amount_gbp" not in values:
+    if "amount_gbp" not in values and "amount_gbp" not in e:  # (a stated but invalid amount has its own error)
         err("", "missing amount_gbp: the line's amount (a year's, or once with per: once), a positive number")
     if per == "once":
         for f in ("to_year", "ramp_years", "real_growth"):

@@ -131,16 +131,17 @@ def test_depot_residual_value_by_hand(depot):
 
 # Pins moved in issue 8:
 #  no change -84,534,369.38 -> -84,331,470.83: the old fleet's sale (a council line, £210,000 in 2027-28): +210,000/1.035.
-#  in-house OBC npsv_vs_nc 1,990,117.23 -> -8,250.14: the benefits shortfall (20%) now applies to the savings it
+#  in-house OBC npsv_vs_nc 1,990,117.23 -> 25,356.25: the benefits shortfall (20%) now applies to the savings it
 #    enters by restating staff (57 FTE against 60), non-staff costs and energy (-1,963,501), and it sells the diesel
-#    fleet a year later for £180,000 (-34,867); its optimism bias on capital is unchanged (now shown as capital).
-#  in-house FBC 3,735,398.87 -> 2,988,891.64 and payback 2043-44 -> 2049-50: the same at 7.5%.
+#    fleet a year later for £180,000 (-34,867; a sale moved and reduced is no gain, so no shortfall on it); its
+#    optimism bias on capital is unchanged (now shown as capital).
+#  in-house FBC 3,735,398.87 -> 3,001,494.04 and payback 2043-44 -> 2049-50: the same at 7.5%.
 #  shared service OBC 3,950,175.22 -> 3,741,480.34: shortfall on its restated support services (£190,000 against
 #    £240,000): -208,695.
 @pytest.mark.parametrize("option,stage,npsv,npsv_vs_nc,payback", [
     ("no_change", "obc", -84_331_470.83, 0.0, None),
-    ("in_house_redesign", "obc", -84_339_720.97, -8_250.14, "2051-52"),
-    ("in_house_redesign", "fbc", -81_485_637.58, 2_988_891.64, "2049-50"),
+    ("in_house_redesign", "obc", -84_306_114.58, 25_356.25, "2051-52"),
+    ("in_house_redesign", "fbc", -81_473_035.18, 3_001_494.04, "2049-50"),
     ("shared_service", "obc", -80_589_990.49, 3_741_480.34, "2038-39"),
 ])
 def test_depot_headlines_pinned(depot, option, stage, npsv, npsv_vs_nc, payback):
