@@ -19,7 +19,7 @@ MODELS = ["no_change", "in_house_redesign", "public_integration", "shared_servic
 INDEXATION = ["gdp_deflator", "pay", "price", "energy", "cpi", "none", {"pay": "60%", "cpi": "40%"}]
 
 
-def _line(i: int, prefix: str, option: bool) -> dict:
+def _line(i: int, prefix: str, option: bool, in_house: bool = False) -> dict:
     line = {"id": f"{prefix}{i:02d}", "label": f"Line {prefix}{i:02d}", "type": "income" if i % 3 == 0 else "cost",
             "amount_gbp": 20_000 + 1_000 * i, "indexation": INDEXATION[i % len(INDEXATION)]}
     if line["indexation"] not in ("gdp_deflator", "none"):
@@ -33,7 +33,10 @@ def _line(i: int, prefix: str, option: bool) -> dict:
         line["borne_by"] = ["deliverer", "council", "provider", "partner"][i % 4]
         line["kind"] = ["resource", "resource", "transfer", "benefit", "internal"][i % 5]
         if line["kind"] == "internal":
-            line["counterparty"] = "council" if line["borne_by"] != "council" else "provider"
+            if in_house:  # no provider: an internal payment is with the partner
+                line["borne_by"], line["counterparty"] = "council", "partner"
+            else:
+                line["counterparty"] = "council" if line["borne_by"] != "council" else "provider"
         if line["kind"] in ("resource", "internal") and line["type"] == "cost" and i % 2 == 0:
             line["optimism_bias_category"] = "outsourcing"
     else:
@@ -62,7 +65,7 @@ def synthetic_appraisal(folder: Path) -> Path:
         opt.pop("fbc", None)
         if model != "no_change":
             restated = [{"id": f"cs{i:02d}", "amount_gbp": 18_000 + 900 * i} for i in range(5)]
-            own = [_line(i, "op", True) for i in range(20)]
+            own = [_line(i, "op", True, in_house=model == "in_house_redesign") for i in range(20)]
             opt["lines"] = restated + own
             opt["uncertain"] = {f"lines.op{i:02d}.amount_gbp": {"distribution": "pert", "low": 10_000 + 1_000 * i,
                                                               "high": 40_000 + 1_000 * i} for i in range(5) if i % 5 != 4}
