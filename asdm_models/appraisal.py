@@ -10,7 +10,8 @@ import pandas as pd
 
 from .adjustments import optimism_bias_uplift
 from .assumptions import STAGES, Appraisal, Option, resolve_path
-from .cashflows import KIND_REASON, LINES, PARTIES, Evaluation, ItemSpec, LineShape, LineSpec, ModelSpec, RiskSpec, TaxSpec, evaluate
+from .cashflows import (KIND_REASON, PARTIES, Evaluation, ItemSpec, LineShape, LineSpec, ModelSpec, RiskSpec, TaxSpec,
+                        evaluate)
 from .discounting import discount_factors, npv, to_nominal
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS
 from .errors import ScenarioError
@@ -286,12 +287,6 @@ class OptionAppraisal:
     metrics = property(headline)
 
 
-@dataclass(frozen=True)
-class _Info:
-    label: str
-    kind: str
-
-
 def _label(appraisal: Appraisal, index: int | None) -> str | None:
     return None if index is None else fy_label(appraisal.first_year + index)
 
@@ -517,7 +512,7 @@ def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.nda
                              "kind": [kinds[i] for i in li], "party": [PARTIES[j] for j in pj]})
     lines_df = pd.concat([lines_df, pd.DataFrame(x[li, pj], columns=years)], axis=1)
     econ_df = pd.DataFrame({"line": names, "label": labels, "kind": kinds, "option_pv_gbp": econ,
-                            "no_change_pv_gbp": econ_nc, "vs_no_change_pv_gbp": (x - x_nc).sum(axis=1) @ f * in_econ[:, 0]})
+                            "no_change_pv_gbp": econ_nc, "vs_no_change_pv_gbp": econ - econ_nc})
 
     def reason(i: int, diff: float) -> str:
         if abs(diff) < 0.005:
@@ -534,8 +529,8 @@ def _line_tables(inp: OptionInputs, ev: Evaluation, ev_nc: Evaluation, f: np.nda
              "reason": ""}
     rec_df = pd.concat([rec_df, pd.DataFrame([total])], ignore_index=True)
     # The same against no change: how much of the option's advantage in each lens comes from each line.
-    econ_vs = econ_df["vs_no_change_pv_gbp"].to_numpy()
-    council_vs = (x[:, ic] - x_nc[:, ic]) @ f
+    econ_vs = econ - econ_nc
+    council_vs = council - council_nc
     vs_df = pd.DataFrame({"line": names, "label": labels, "kind": kinds, "economic_vs_no_change_gbp": econ_vs,
                           "council_vs_no_change_gbp": council_vs, "difference_gbp": econ_vs - council_vs,
                           "all_parties_vs_no_change_gbp": all_vs,

@@ -26,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from .distributions import Distribution, nearest_psd_check, parse_distribution
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, LINE_FIELDS, RENAMED, suggest
 from .indexation import IndexSpec
-from .line_data import ID_PATTERN, Line, line_paths, parse_indexation, parse_lines
+from .line_data import ID_PATTERN, line_paths, parse_indexation, parse_lines
 from .errors import DataError, DataErrors, relative_name
 from .reference import Reference, load_reference
 from .units import fy_label, parse_fy_label, parse_number, parse_rate

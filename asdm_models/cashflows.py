@@ -315,7 +315,7 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
                 g("apprenticeship_levy_rate"), g("apprenticeship_levy_allowance_gbp")),
         }
 
-    def rate_delta(n):
+    def delta(n):  # what the option adds to the current service's value (reached over its own ramp)
         return o(n) - c(n)
 
     current = service_lines(
@@ -326,9 +326,9 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     option = service_lines(
         o, "option",
         # The option's efficiency rate is reached over its ramp from go-live, starting from the current one.
-        lambda k: [(c(f"{k}_efficiency_rate"), ramp_c), (rate_delta(f"{k}_efficiency_rate"), ramp_o)],
-        [(c("trading_income_gbp"), trade_c), (rate_delta("trading_income_gbp"), trade_o)], growth_o,
-        [(c("social_benefits_gbp"), np.ones(T)), (rate_delta("social_benefits_gbp"), ramp_o)])
+        lambda k: [(c(f"{k}_efficiency_rate"), ramp_c), (delta(f"{k}_efficiency_rate"), ramp_o)],
+        [(c("trading_income_gbp"), trade_c), (delta("trading_income_gbp"), trade_o)], growth_o,
+        [(c("social_benefits_gbp"), np.ones(T)), (delta("social_benefits_gbp"), ramp_o)])
 
     ledger = _Ledger(T)
     service_names = [n for n, li in LINE_TYPES.items() if li.family == "service"]
@@ -346,9 +346,7 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
     # ------------------------------------------------------------------ the council's own lines
     custom_role: dict[str, str] = {}  # line -> its role in the provider's accounts
     custom_versions: dict[str, tuple] = {}  # line -> (current part, option part, option shape)
-    capital_lines: list[str] = []
     for ls in spec.lines:
-        pieces = []
         if ls.current is not None and ls.option.per == "once":
             # A single event (a sale, a payment): the option's version replaces the current service's outright
             # (when the option does not restate it, the two are the same).
@@ -385,7 +383,6 @@ def evaluate(spec: ModelSpec, v: dict, *, detail: bool = False, risk_draws: dict
         shape = ls.option or ls.current
         if shape.accounts == "capital":
             custom_role[ls.id] = "capital"
-            capital_lines.append(ls.id)
         else:
             side = shape.sign * (-1.0 if shape.kind == "internal" and _party(shape.counterparty or "", provider)
                                  == "provider" else 1.0)

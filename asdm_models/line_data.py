@@ -9,7 +9,7 @@ the current service (like drivers). Every problem is reported with file, line, f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as _field, replace
+from dataclasses import dataclass, field as _field
 from typing import Any
 
 from .catalogue import DRIVERS, INDICES, KINDS, LINE_FIELDS, LINE_TYPES, suggest
@@ -336,8 +336,3 @@ def _when_text(w: tuple, first_year: int) -> str:
         k = int(w[1])
         return "go_live" + (f"{k:+d}" if k else "")
     return fy_label(first_year + int(w[1]))
-
-
-def restate(line: Line, **changes) -> Line:
-    """A copy of ``line`` with fields changed (for tests and the explorer)."""
-    return replace(line, **changes)
