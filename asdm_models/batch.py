@@ -37,7 +37,7 @@ from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, summary_rows
 from .errors import RunError, ScenarioError
 from .provenance import git_commit, input_hashes, package_versions, sha256_file
 from .reference import PROJECT_ROOT
-from .tables import write_text_atomic
+from .outputs import write_text_atomic
 from .units import format_gbp, format_pct
 
 __all__ = ["run_batch", "verify_run", "RunResult", "VerifyResult", "NOTEBOOKS", "DEFAULT_SEED", "check_parameters",

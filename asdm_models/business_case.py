@@ -106,7 +106,7 @@ def _jsonable(x):
 
 def write_metrics(path, rows: list) -> None:
     """Write a report's summary rows as JSON (atomically): the batch builds ``summary.csv`` from these."""
-    from .tables import write_text_atomic
+    from .outputs import write_text_atomic
 
     payload = [{k: _jsonable(v) for k, v in r.items()} for r in rows]
     write_text_atomic(json.dumps(payload, indent=1, sort_keys=False), Path(path))

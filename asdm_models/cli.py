@@ -92,7 +92,7 @@ def _dispatch(args) -> int:
         df = headline_frame(a, options, stages, scenario=args.scenario, draws=args.draws, seed=args.seed)
         print(format_headline(df, a))
         if args.csv:
-            from .tables import write_csv_atomic
+            from .outputs import write_csv_atomic
 
             write_csv_atomic(df, args.csv)
             print(f"written {args.csv}")

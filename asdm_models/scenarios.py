@@ -24,7 +24,7 @@ import yaml
 from .assumptions import Appraisal, load_appraisal, resolve_path, validate_changes
 from .catalogue import ECONOMY_DRIVERS
 from .errors import DataErrors, ScenarioError
-from .tables import write_text_atomic
+from .outputs import write_text_atomic
 from .units import fy_label, parse_rate
 
 __all__ = ["save_scenario", "split_changes", "data_value", "check_scenario_name", "is_shared_path",

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 
 from .appraisal import HEADLINE_COLUMNS, appraise
 from .units import format_gbp, format_pct
 
-__all__ = ["headline_frame", "format_headline", "write_csv_atomic", "write_text_atomic"]
+__all__ = ["headline_frame", "format_headline"]
 
 
 def headline_frame(appraisal, options=None, stages=("obc", "fbc"), *, scenario=None, draws: int = 0,
@@ -81,22 +77,3 @@ def format_headline(df: pd.DataFrame, appraisal=None) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Write a file so that a reader never sees it half-written: temporary name, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
-    """CSV with full precision (repr of floats), written atomically."""
-    write_text_atomic(df.to_csv(index=False, float_format=None), path)
