@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
 
 from .distributions import Distribution, nearest_psd_check, parse_distribution
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, ITEM_FIELDS, LINE_FIELDS, RENAMED, suggest
 from .indexation import IndexSpec
-from .line_data import ID_PATTERN, line_paths, parse_indexation, parse_lines
+from .line_data import ID_PATTERN, SCENARIO_NAME_PATTERN, check_id, line_paths, parse_indexation, parse_lines
 from .errors import DataError, DataErrors, relative_name
 from .reference import Reference, load_reference
 from .units import fy_label, parse_fy_label, parse_number, parse_rate
@@ -298,6 +297,7 @@ def _probability(v: Any) -> float:
 
 
 Rate = Annotated[float, BeforeValidator(_rate)]
+Ident = Annotated[str, AfterValidator(check_id)]
 Probability = Annotated[float, BeforeValidator(_probability)]
 Year = Annotated[int, BeforeValidator(_year)]
 FyLabel = Annotated[int, BeforeValidator(_fy)]
@@ -324,7 +324,7 @@ class _RiskAppetite(_Raw):
 
 
 class _CSF(_Raw):
-    id: str
+    id: Ident
     name: str
     description: str = ""
     weight: Rate
@@ -362,7 +362,7 @@ class _Correlation(_Raw):
 
 
 class _AppraisalFile(_Raw):
-    appraisal: str
+    appraisal: Ident
     title: str
     council: str
     illustrative: bool = False
@@ -386,7 +386,7 @@ class _AppraisalFile(_Raw):
 
 
 class _OneOff(_Raw):
-    id: str
+    id: Ident
     description: str
     year: Year
     amount_gbp: float
@@ -397,7 +397,7 @@ class _OneOff(_Raw):
 
 
 class _Capital(_Raw):
-    id: str
+    id: Ident
     description: str
     year: Year
     amount_gbp: float
@@ -412,7 +412,7 @@ class _Capital(_Raw):
 
 
 class _Risk(_Raw):
-    id: str
+    id: Ident
     description: str
     probability: Probability
     impact_low_gbp: float
@@ -432,7 +432,7 @@ class _Fbc(_Raw):
 
 
 class _OptionFile(_Raw):
-    id: str
+    id: Ident
     name: str
     model: str
     description: str
@@ -920,7 +920,8 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
 
     unloaded: dict = {}
     options = _load_options(root, first_year, period, col, files, name_of, current=current,
-                            csfs=csfs, ob_cats=ob_cats, unloaded=unloaded, current_lines=current_lines,
+                            csfs=csfs, ob_cats=ob_cats if reference else None, unloaded=unloaded,
+                            current_lines=current_lines,
                             ca_cats=getattr(reference, "capital_allowances", None) if reference else None)
     stated = set(raw.uncertain or {}) | {k.removeprefix("current_service.") for k in raw.uncertain or {}}
     for i, ((a, b), _rho) in enumerate(correlations):
@@ -957,18 +958,16 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
 
 
 def _set_aside(errors, options, scenarios, root, name_of):
-    """For a batch: leave out the option (and scenario) files that have problems, keep the rest.
+    """For a batch: leave out the option files that have problems, keep the rest.
 
     Raises DataErrors when a problem is anywhere else (appraisal.yaml, reference data, the options
-    folder as a whole) or when no_change itself is broken: nothing can be compared without them.
+    folder as a whole, a scenario file) or when no_change itself is broken: nothing can be compared
+    without them. A broken scenario file is never left out silently, since every report shows every
+    scenario and a dropped one can flip a finding; the only scenario problems tolerated are those
+    inside the changes for an option that is itself set aside (the option has no reports).
     """
     option_files = {name_of(fp): fp for fp in (root / "options").glob("*.y*ml")} if (root / "options").is_dir() else {}
-    scenario_files = {s.file for s in scenarios.values()}
-    if (root / "scenarios").is_dir():
-        scenario_files |= {name_of(fp) for fp in (root / "scenarios").glob("*.yaml")}
     bad_files = {e.file for e in errors}
-    if not bad_files <= set(option_files) | scenario_files:
-        raise DataErrors(errors)
     broken: dict[str, list[DataError]] = {}
     for shown, fp in option_files.items():
         errs = [e for e in errors if e.file == shown]
@@ -976,17 +975,23 @@ def _set_aside(errors, options, scenarios, root, name_of):
             continue
         ident = next((o.id for o in options.values() if o.file == shown), None)
         if ident is None:
-            try:
-                data = yaml.safe_load(fp.read_text(encoding="utf-8"))
-                ident = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else fp.stem
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
-                ident = fp.stem
+            ident = _stated_id(fp)
         broken[ident] = errs
+    fatal = [e for e in errors if e.file not in option_files
+             and not any(e.field == f"changes.{o}" or e.field.startswith(f"changes.{o}.") for o in broken)]
+    if fatal:
+        raise DataErrors(fatal)
     kept = {k: o for k, o in options.items() if o.file not in bad_files}
     if sum(o.model == "no_change" for o in kept.values()) != 1:
         raise DataErrors(errors)
-    kept_scenarios = {k: sc for k, sc in scenarios.items() if sc.file not in bad_files}
-    return kept, kept_scenarios, broken
+    return kept, scenarios, broken
+
+
+def _stated_id(fp: Path) -> str:
+    """The id an option file states, if it can be read at all (within the input limits); else its file name."""
+    doc, _ = read_yaml(fp, str(fp))
+    ident = doc.data.get("id") if doc is not None and isinstance(doc.data, dict) else None
+    return ident if isinstance(ident, str) and ID_PATTERN.fullmatch(ident) else fp.stem
 
 
 def _partial_appraisal(data: dict, err: ValidationError, ctx: dict):
@@ -1098,11 +1103,6 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
             col.add(doc.error(("model",), f"unknown option model {raw.model!r}{suggest(raw.model, OPTION_MODELS)}; "
                                           f"valid: {', '.join(OPTION_MODELS)}"))
             unloaded[raw.id] = None
-            continue
-        if not ID_PATTERN.match(raw.id):
-            col.add(doc.error(("id",), f"{raw.id!r} is not a valid option id: use letters, digits, _ and - "
-                                       "(starting with a letter, at most 64 characters), e.g. trading_company"))
-            unloaded[raw.id] = raw.model
             continue
         allowed = {n: d for n, d in DRIVERS.items() if d.group != "economy"}
         drivers = _driver_entries(doc, ("drivers",), raw.drivers, allowed, first_year, period, col, "an option", ob_cats)
@@ -1334,6 +1334,9 @@ def _load_scenarios(root, first_year, period, options, col, files, name_of, unlo
         for path, msg in problems:
             col.add(doc.error(("changes",) + path, msg))
         sid = fp.stem
+        if not SCENARIO_NAME_PATTERN.fullmatch(sid):
+            col.add(doc.error((), f"{sid!r} cannot name a scenario: rename the file to 1 to 64 letters, digits, _ "
+                                  "and -, starting with a letter or digit (the name is the --scenario value)"))
         if sid == "base":
             col.add(doc.error((), "'base' is the assumptions as stated; a scenario file cannot be called base"))
         out[sid] = Scenario(sid, raw.name, raw.description, raw.author, raw.note, raw.created, changes, doc.file)

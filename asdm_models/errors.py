@@ -86,7 +86,8 @@ def relative_name(path: Path, root: Path | None) -> str:
     path = Path(path)
     if root is not None:
         try:
-            return str(path.resolve().relative_to(Path(root).resolve().parent))
-        except ValueError:
+            # resolve the folder, not the file: the file may be a symbolic link loop
+            return str((path.parent.resolve() / path.name).relative_to(Path(root).resolve().parent))
+        except (ValueError, OSError, RuntimeError):
             pass
     return str(path)

@@ -16,9 +16,26 @@ from .catalogue import DRIVERS, INDICES, KINDS, LINE_FIELDS, LINE_TYPES, suggest
 from .indexation import IndexSpec
 from .units import fy_label, parse_fy_label, parse_number, parse_rate
 
-__all__ = ["Line", "parse_lines", "parse_indexation", "line_paths", "ID_PATTERN", "LINE_KEYS"]
+__all__ = ["Line", "parse_lines", "parse_indexation", "line_paths", "ID_PATTERN", "ID_RULE", "SCENARIO_NAME_PATTERN", "check_id", "LINE_KEYS"]
 
-ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+#: Every id in the data (appraisal, option, line, item, risk, success factor): matched in full, so an
+#: id can never be empty, hold a NUL, a slash, a dot or a newline, or name a path outside a run folder.
+ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+ID_RULE = "use 1 to 64 letters, digits, _ and -, starting with a letter"
+#: A scenario's name is its file name (scenarios/<name>.yaml) and the --scenario value.
+SCENARIO_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def check_id(value: str, what: str = "id") -> str:
+    """``value`` if it is a valid id (:data:`ID_PATTERN`, in full), else ValueError saying what is valid."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise ValueError(f"{_shown_id(value)} is not a valid {what}: {ID_RULE} (e.g. trading_company)")
+    return value
+
+
+def _shown_id(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "...'"
 _GO_LIVE = re.compile(r"^\s*go[_-]live\s*(?:([+-])\s*(\d+))?\s*$")
 PARTIES = ("deliverer", "council", "provider", "partner")
 LINE_KEYS = ("id", "label", "description", "type", "per", "amount_gbp", "indexation", "cap", "collar",
@@ -167,9 +184,8 @@ def _parse_line(doc, p, e: dict, first_year, period, col, ob_cats, where, curren
         if k not in LINE_KEYS:
             err(k, f"unknown field{suggest(str(k), LINE_KEYS)}; a line takes {', '.join(LINE_KEYS)}")
     ident = e.get("id")
-    if not isinstance(ident, str) or not ID_PATTERN.match(ident):
-        err("id", f"{ident!r} is not a valid line id: use letters, digits, _ and - (starting with a letter, "
-                  "at most 64 characters), e.g. cafe_franchise")
+    if not isinstance(ident, str) or not ID_PATTERN.fullmatch(ident):
+        err("id", f"{_shown_id(ident)} is not a valid line id: {ID_RULE}, e.g. cafe_franchise")
         return None
     if ident in seen:
         err("id", f"line id {ident!r} is used twice in this file; each line needs its own id")

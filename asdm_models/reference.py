@@ -114,6 +114,19 @@ def reference_dir_for(data_dir: Path) -> Path:
     return local if (local / "discount_schedules.yaml").exists() else DEFAULT_REFERENCE_DIR
 
 
+def _mapping_with(doc, key: str, errors: list) -> bool:
+    """A reference file must be a mapping whose ``key`` is a mapping; else one problem is added."""
+    data = doc.data
+    if not isinstance(data, dict):
+        errors.append(doc.error((), f"expected a mapping with source and {key} at the top level, "
+                                    f"got {type(data).__name__ if data is not None else 'an empty file'}"))
+        return False
+    if not isinstance(data.get(key), (dict, type(None))):
+        errors.append(doc.error((key,), f"expected a mapping of {key} by name, got {type(data[key]).__name__}"))
+        return False
+    return True
+
+
 def load_reference(data_dir: Path | None = None) -> tuple[Reference | None, list[DataError], list[Path]]:
     """Read the reference files that apply to an appraisal folder. Returns (reference, problems, files read)."""
     rdir = reference_dir_for(data_dir) if data_dir is not None else DEFAULT_REFERENCE_DIR
@@ -127,6 +140,8 @@ def load_reference(data_dir: Path | None = None) -> tuple[Reference | None, list
     ds_path = rdir / "discount_schedules.yaml"
     doc, errs = read_yaml(ds_path, relative_name(ds_path, root))
     errors += errs
+    if doc is not None and not _mapping_with(doc, "schedules", errors):
+        doc = None
     if doc is not None:
         files.append(ds_path)
         for name, spec in ((doc.data or {}).get("schedules") or {}).items():
@@ -143,6 +158,8 @@ def load_reference(data_dir: Path | None = None) -> tuple[Reference | None, list
     ob_path = rdir / "optimism_bias.yaml"
     doc, errs = read_yaml(ob_path, relative_name(ob_path, root))
     errors += errs
+    if doc is not None and not _mapping_with(doc, "categories", errors):
+        doc = None
     if doc is not None:
         files.append(ob_path)
         ob_source = str((doc.data or {}).get("source", ""))

@@ -14,8 +14,9 @@ restored) and :class:`~asdm_models.errors.ScenarioError` is raised.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
-import re
+import os
 from pathlib import Path
 from typing import Mapping
 
@@ -24,13 +25,14 @@ import yaml
 from .assumptions import Appraisal, load_appraisal, resolve_path, validate_changes
 from .catalogue import ECONOMY_DRIVERS
 from .errors import DataErrors, ScenarioError
+from .line_data import SCENARIO_NAME_PATTERN
 from .outputs import write_text_atomic
 from .units import fy_label, parse_rate
 
 __all__ = ["save_scenario", "split_changes", "data_value", "check_scenario_name", "is_shared_path",
-           "scenario_yaml", "NAME_PATTERN"]
+           "scenario_yaml", "NAME_PATTERN", "keep_previous_version", "HISTORY_DIR"]
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+NAME_PATTERN = SCENARIO_NAME_PATTERN  # matched in full: no trailing newline
 
 _HEADER = ("# Scenario saved from the asdm assumptions explorer.\n"
            "# Values replace the stated assumptions (they are not changes to them): rates as percentages,\n"
@@ -83,9 +85,32 @@ def data_value(unit: str, x: float, first_year: int):
     return x
 
 
+HISTORY_DIR = ".history"
+
+
+def keep_previous_version(path: Path, text: str) -> Path:
+    """Copy a scenario about to be replaced to ``scenarios/.history/<name>.<UTC time>.yaml``; returns the copy.
+
+    A reviewed scenario is never lost by a later save: the history folder is not read as scenarios,
+    and each copy gets a new name (a counter is added if two saves fall in the same second).
+    """
+    hist = path.parent / HISTORY_DIR
+    hist.mkdir(exist_ok=True)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    n = 1
+    while True:
+        copy = hist / f"{path.stem}.{stamp}{'' if n == 1 else f'-{n}'}.yaml"
+        try:
+            os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # reserve: never overwrite a copy
+        except FileExistsError:
+            n += 1
+            continue
+        return write_text_atomic(text, copy)
+
+
 def check_scenario_name(data_dir: Path, name: str, *, overwrite: bool = False) -> Path:
     """The file a scenario called ``name`` is saved to; ScenarioError if the name cannot be used."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise ScenarioError(f"scenario name {name!r} is not valid: use 1 to 64 letters, digits, '_' or '-', "
                             "starting with a letter or digit (it becomes the file name and the --scenario value)")
     if name.lower() == "base":
@@ -175,6 +200,8 @@ def save_scenario(appraisal: "Appraisal | str | Path", name: str, changes: Mappi
     text = scenario_yaml(a, name, parsed, author=author.strip(), note=note.strip(), description=description,
                          title=title, created=created)
     previous = path.read_text(encoding="utf-8") if path.exists() else None
+    if previous is not None:
+        keep_previous_version(path, previous)
     write_text_atomic(text, path)
     try:
         reloaded = load_appraisal(a.data_dir)

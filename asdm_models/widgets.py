@@ -43,7 +43,7 @@ from .errors import AsdmError, DataErrors, ScenarioError
 from .gates import evaluate_gate
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
-from .scenarios import data_value, is_shared_path, save_scenario, split_changes
+from .scenarios import HISTORY_DIR, data_value, is_shared_path, save_scenario, split_changes
 from .sensitivity import driver_label, tornado
 from .units import format_gbp, fy_label
 
@@ -572,6 +572,8 @@ class Explorer(W.VBox):
         self.appraisal_picker.observe(self._picked_appraisal, "value")
         self.reset_button.on_click(lambda _: self.reset())
         self.save_button.on_click(lambda _: self.save_from_form())
+        self.scenario_name.observe(lambda _: self._warn_replace(), names="value")
+        self.scenario_overwrite.observe(lambda _: self._warn_replace(), names="value")
 
         save_box = W.VBox([W.HTML("<b>Save these changes as a named scenario</b> (only the changed drivers; "
                                   "<code>asdm run DATA --scenario NAME</code> then reproduces these figures)"),
@@ -874,8 +876,28 @@ class Explorer(W.VBox):
         self.appraisal = load_appraisal(self.appraisal.data_dir)  # knows the new scenario; same figures
         return path
 
+    def existing_scenario(self, name: str):
+        """The saved scenario a save under ``name`` would replace (same name, any case), or None."""
+        name = name.strip().lower()
+        return next((sc for sid, sc in self.appraisal.scenarios.items() if sid.lower() == name), None) if name else None
+
+    def _warn_replace(self) -> None:
+        """Say before saving that a reviewed file would be replaced, by whom it was saved, and that it is kept."""
+        sc = self.existing_scenario(self.scenario_name.value)
+        if sc is None:
+            self.save_status.value = ""
+            return
+        who = ", ".join(x for x in (f"saved by {sc.author}" if sc.author else "", sc.created or "") if x)
+        action = ("Saving will replace it; the current file is kept in scenarios/.history/."
+                  if self.scenario_overwrite.value else "Tick 'replace' to replace it (the current file is kept in "
+                  "scenarios/.history/), or choose another name.")
+        self.save_status.value = (f'<span class="asdm-replace-warning" style="color:#b35900">{html.escape(sc.file)} '
+                                  f'already exists{" (" + html.escape(who) + ")" if who else ""}: it may have been '
+                                  f'reviewed. {html.escape(action)}</span>')
+
     def save_from_form(self) -> Path | None:
         """The save button: read the form, save, report the outcome beside the button."""
+        replacing = self.existing_scenario(self.scenario_name.value) is not None
         try:
             path = self.save(self.scenario_name.value.strip(), author=self.scenario_author.value,
                              note=self.scenario_note.value, overwrite=self.scenario_overwrite.value)
@@ -883,7 +905,9 @@ class Explorer(W.VBox):
             self.save_status.value = f'<span style="color:#c0392b">Not saved: {html.escape(str(e))}</span>'
             return None
         rel = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-        self.save_status.value = (f'<span style="color:#2e8540">Saved {html.escape(str(rel))}. Reproduce with '
+        kept = sorted((path.parent / HISTORY_DIR).glob(f"{path.stem}.*.yaml")) if replacing else []
+        kept_note = f" The previous version is kept as {html.escape(kept[-1].name)} in scenarios/.history/." if kept else ""
+        self.save_status.value = (f'<span style="color:#2e8540">Saved {html.escape(str(rel))}.{kept_note} Reproduce with '
                                   f'<code>asdm run {html.escape(str(rel.parent.parent))} --scenario '
                                   f'{html.escape(path.stem)}</code>.</span>')
         return path
