@@ -14,14 +14,17 @@ import plotly.graph_objects as go
 
 from .units import format_gbp, format_probability
 
-__all__ = ["cash_flow_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
+__all__ = ["cash_flow_figure", "budget_impact_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
            "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR"]
 
 OPTION_COLOUR = "#1f6f8b"
 BASE_COLOUR = "#9aa5ab"
-GOOD = "#2e8540"
-BAD = "#c0392b"
-TARGET = "#e08e0b"
+# Favourable and unfavourable: blue and vermillion from the Okabe-Ito palette, which readers with any common
+# colour-vision deficiency can tell apart (red and green alone they cannot); values are labelled as well.
+GOOD = "#0072b2"
+BAD = "#d55e00"
+TARGET = "#222222"  # the savings target: a dark dashed line, distinct from both
+TOTAL = "#3d4f5c"  # a waterfall's total bar
 
 
 def style(fig: go.Figure, title: str, *, height: int = 420, money_axis: str = "y") -> go.Figure:
@@ -74,6 +77,32 @@ def cash_flow_figure(result) -> go.Figure:
                       f"{len(years)} years against no change", height=520)
 
 
+def budget_impact_figure(result) -> go.Figure:
+    """The saving against no change in the council's budget by year (nominal cash) against the savings target:
+    the lower half of :func:`cash_flow_figure` on its own, for a printed page or a slide."""
+    fin = result.financial_case
+    years = list(fin.columns)
+    saving = fin.loc["saving_vs_no_change_nominal_gbp"].to_numpy()
+    target = fin.loc["savings_target_nominal_gbp"].to_numpy()
+    fig = go.Figure()
+    fig.add_bar(x=years, y=saving, name="Saving vs no change", marker_color=[GOOD if v >= 0 else BAD for v in saving])
+    fig.add_scatter(x=years, y=target, name="Savings target", mode="lines",
+                    line={"color": TARGET, "dash": "dash", "shape": "hvh"})
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    years_set = [i for i, t in enumerate(target) if t > 0]
+    met = sum(1 for i in years_set if saving[i] >= target[i] - 0.5)
+    name = _e(result.name)
+    if years_set:
+        gap = max(float(target[i] - saving[i]) for i in years_set)
+        title = (f"{name} meets the savings target in every year from {years[years_set[0]]}" if met == len(years_set) else
+                 f"{name} meets the savings target in {met} of {len(years_set)} years (largest shortfall {_m(gap)})")
+    else:
+        total = float(saving.sum())
+        title = f"{name} {'saves' if total >= 0 else 'costs'} the council {_m(abs(total))} in cash against no change"
+    fig.update_yaxes(title_text="saving vs no change")
+    return style(fig, title, height=360)
+
+
 def waterfall_figure(result) -> go.Figure:
     """What makes the difference: NPSV vs no change, line by line (economic case, discounted)."""
     ec = result.economic_case
@@ -83,7 +112,7 @@ def waterfall_figure(result) -> go.Figure:
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=["relative"] * len(ec) + ["total"],
         increasing={"marker": {"color": GOOD}}, decreasing={"marker": {"color": BAD}},
-        totals={"marker": {"color": OPTION_COLOUR}}, text=[_m(v) for v in values], textposition="outside",
+        totals={"marker": {"color": TOTAL}}, text=[_m(v) for v in values], textposition="outside",
         connector={"line": {"color": "#bbb"}}))
     fig.update_xaxes(tickangle=-35)
     d = result.npsv_vs_no_change_gbp
@@ -166,9 +195,12 @@ def entity_cash_figure(result) -> go.Figure:
     return style(fig, title)
 
 
-def options_figure(summary, stage: str) -> go.Figure:
-    """All options side by side: NPSV vs no change (deterministic) with the P10-P90 range."""
-    df = summary[(summary["stage"] == stage) & (summary["option"] != summary["option"].iloc[0])].copy()
+def options_figure(summary, stage: str, *, baseline: str | None = None) -> go.Figure:
+    """All options side by side: NPSV vs no change (deterministic) with the P10-P90 range.
+
+    ``baseline`` is the option left out (no change); by default the first row's option."""
+    baseline = summary["option"].iloc[0] if baseline is None else baseline
+    df = summary[(summary["stage"] == stage) & (summary["option"] != baseline)].copy()
     df = df.sort_values("npsv_vs_no_change_gbp")
     fig = go.Figure()
     err_plus = (df["p90_npsv_vs_no_change_gbp"] - df["p50_npsv_vs_no_change_gbp"]).to_numpy()

@@ -1,0 +1,257 @@
+"""Static charts: every chart of a run's reports as PNG and SVG at print quality.
+
+The charts are the reports' own: each executed report notebook in a run folder carries its
+plotly figures (the ``application/vnd.plotly.v1+json`` output of
+:func:`asdm_models.report.show_figure`, named by its fixed div id), so the images show exactly
+what the HTML report shows, with the same titles stating the finding, and nothing is recomputed.
+
+Rendering uses plotly's static export through kaleido 1.x and the machine's own Chromium
+(Debian's ``chromium`` on the PATH, or ``BROWSER_PATH``); a browser is never downloaded.
+:class:`StaticExporter` starts **one** headless browser for a whole batch of images (about 2 s)
+and renders each further image in a fraction of a second.
+
+Sizes (:data:`PRINT_WIDTH_PX`, :data:`PRINT_SCALE`): a chart is laid out 800 CSS pixels wide and
+rendered at 3.1 times that, so a PNG is 2,480 pixels wide: 300 dpi across the full width of an
+A4 page (210 mm), more than that in a report's text column. The PNG says 300 dpi in its
+``pHYs`` chunk, so a word processor inserts it at a sensible size. Titles too long for the
+width are wrapped onto a second line rather than cut off. SVGs are vector and carry no random
+ids (plotly's per-render ids are replaced by a fixed one), so the same run gives the same bytes.
+
+Examples
+--------
+>>> from asdm_models.figures import print_figure
+>>> import plotly.graph_objects as go
+>>> fig = print_figure(go.Figure(layout={"title": {"text": "A long title " * 12}}))
+>>> fig.layout.title.text.count("<br>")
+1
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from .errors import AsdmError
+from .outputs import write_bytes_atomic
+
+__all__ = ["StaticExporter", "export_run_figures", "report_figures", "print_figure", "wrap_title", "FIGURES_DIR",
+           "PRINT_WIDTH_PX", "PRINT_SCALE", "PRINT_DPI", "FORMATS"]
+
+FIGURES_DIR = "figures"
+PRINT_WIDTH_PX = 800  # CSS pixels the chart is laid out in
+PRINT_SCALE = 3.1  # 800 x 3.1 = 2,480 pixels: 300 dpi across A4's 210 mm
+PRINT_DPI = 300
+FORMATS = ("png", "svg")
+_PLOTLY_MIME = "application/vnd.plotly.v1+json"
+_DIV_ID = re.compile(r'id="asdm-([^"]+)"')
+
+
+class StaticExportError(AsdmError):
+    """Static export could not run (no Chromium, or the browser failed)."""
+
+
+def _browser_path() -> str | None:
+    """The Chromium kaleido should use: ``BROWSER_PATH`` if set, else ``chromium`` (or Chrome) on the PATH."""
+    if os.environ.get("BROWSER_PATH"):
+        return os.environ["BROWSER_PATH"]
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class StaticExporter:
+    """One headless Chromium for a batch of static images (a context manager).
+
+    ``with StaticExporter() as ex: ex.write(fig, run_dir / "figures" / "x")`` writes ``x.png`` and
+    ``x.svg``. The browser is kaleido's sync server, started on entry and stopped on exit; if one is
+    already running (an enclosing exporter), it is reused and left running.
+
+    Raises :class:`StaticExportError` when no Chromium is installed (``apt-get install chromium``;
+    the suite never downloads a browser).
+    """
+
+    def __init__(self, *, timeout: float = 90):
+        self.timeout = timeout
+        self._owner = False
+        self.rendered = 0
+
+    def __enter__(self) -> "StaticExporter":
+        import kaleido
+        from kaleido._sync_server import GlobalKaleidoServer
+
+        path = _browser_path()
+        if path is None:
+            raise StaticExportError("static charts need Chromium: install Debian's package (apt-get install chromium) "
+                                    "or set BROWSER_PATH; the suite never downloads a browser")
+        os.environ.setdefault("BROWSER_PATH", path)
+        if not GlobalKaleidoServer().is_running():
+            # No MathJax: the charts use none, and kaleido would otherwise fetch it from a CDN (offline here).
+            kaleido.start_sync_server(n=1, timeout=self.timeout, mathjax=False, silence_warnings=True)
+            self._owner = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._owner:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+            self._owner = False
+
+    def render(self, fig: go.Figure, fmt: str = "png", *, width: int | None = None, height: int | None = None,
+               scale: float = PRINT_SCALE) -> bytes:
+        """The image as bytes: ``fmt`` is ``"png"`` or ``"svg"``; size in CSS pixels (default: the figure's own
+        height and :data:`PRINT_WIDTH_PX`)."""
+        import kaleido
+
+        if fmt not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        d = fig.to_plotly_json()
+        width = int(width or d.get("layout", {}).get("width") or PRINT_WIDTH_PX)
+        height = int(height or d.get("layout", {}).get("height") or 420)
+        try:
+            data = kaleido.calc_fig_sync(d, opts={"format": fmt, "width": width, "height": height,
+                                                  "scale": scale if fmt == "png" else 1})
+        except Exception as e:  # kaleido and choreographer raise their own types; all mean "could not render"
+            raise StaticExportError(f"static export failed: {type(e).__name__}: {e}") from e
+        if isinstance(data, BaseException):
+            raise StaticExportError(f"static export failed: {data}")
+        self.rendered += 1
+        return _png_with_dpi(data, PRINT_DPI) if fmt == "png" else _stable_svg(data)
+
+    def write(self, fig: go.Figure, stem: Path, *, formats=FORMATS, **size) -> list[Path]:
+        """Write ``stem.png`` / ``stem.svg`` (atomically) and return their paths."""
+        stem = Path(stem)
+        return [write_bytes_atomic(self.render(fig, fmt, **size), stem.with_name(f"{stem.name}.{fmt}"))
+                for fmt in formats]
+
+
+def _png_with_dpi(png: bytes, dpi: int) -> bytes:
+    """The PNG with a ``pHYs`` chunk saying ``dpi`` (inserted after IHDR; the pixels are untouched)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or b"pHYs" in png[:256]:
+        return png
+    ppm = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", ppm, ppm, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    ihdr_end = 8 + 4 + 4 + 13 + 4
+    return png[:ihdr_end] + chunk + png[ihdr_end:]
+
+
+_SVG_UID = re.compile(rb'id="defs-([0-9a-zA-Z]+)"')
+
+
+def _stable_svg(svg: bytes) -> bytes:
+    """plotly.js names its clip paths after a random id per render; one fixed id makes the bytes repeatable."""
+    m = _SVG_UID.search(svg)
+    if m:
+        svg = re.sub(rb"(?<![0-9a-zA-Z])" + re.escape(m.group(1)) + rb"(?![0-9a-zA-Z])", b"asdm", svg)
+    return svg
+
+
+def wrap_title(text: str, width_px: int = PRINT_WIDTH_PX, font_px: float = 17.0, max_lines: int = 3) -> str:
+    """A chart title broken with ``<br>`` so that it fits ``width_px`` (plotly never wraps titles itself).
+
+    >>> wrap_title("NPSV " * 30, 400).count("<br>")
+    2
+    """
+    text = re.sub(r"\s*<br\s*/?>\s*", " ", str(text)).strip()
+    per_line = max(20, int((width_px - 40) / (0.55 * font_px)))
+    words, lines, line = text.split(" "), [], ""
+    for w in words:
+        if line and len(_plain(line)) + 1 + len(_plain(w)) > per_line and len(lines) < max_lines - 1:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _plain(s: str) -> str:
+    return re.sub(r"&[a-z]+;|&#\d+;", "x", s)
+
+
+def print_figure(fig: go.Figure, *, width: int = PRINT_WIDTH_PX, height: int | None = None, title: bool = True,
+                 font_px: float = 13.0) -> go.Figure:
+    """A copy of ``fig`` laid out for a printed page: fixed size, the title wrapped (or removed with
+    ``title=False``, when the page states the finding in its own heading), room left for it."""
+    fig = go.Figure(fig)
+    layout = fig.layout
+    text = layout.title.text if layout.title is not None else None
+    margin_t = 12
+    if title and text:
+        wrapped = wrap_title(text, width, font_px * 1.3)
+        lines = wrapped.count("<br>") + 1
+        margin_t = 40 + 24 * lines
+        fig.update_layout(title={"text": wrapped, "font": {"size": round(font_px * 1.3)}, "y": 1.0,
+                                 "yanchor": "top", "yref": "container", "pad": {"t": 12}})
+    else:
+        fig.update_layout(title={"text": ""})
+    legend = layout.legend
+    shown = [t for t in fig.data if t.showlegend is not False]
+    has_legend = (legend is not None and legend.orientation == "h" and layout.showlegend is not False
+                  and (len(shown) > 1 or layout.showlegend is True))
+    fig.update_layout(width=width, height=height or layout.height or 420, autosize=False,
+                      font={"size": font_px}, margin={"t": margin_t + (26 if has_legend else 0)})
+    return fig
+
+
+def report_figures(notebook: Path) -> list[tuple[str, go.Figure]]:
+    """The plotly figures an executed report notebook displays, in order, as ``(name, figure)``.
+
+    ``name`` is the one :func:`asdm_models.report.show_figure` was given (``waterfall``, ``cash-flow``,
+    ``tornado``, ``options-obc`` ...), read from the output's fixed div id.
+    """
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    out, seen = [], set()
+    for cell in nb.get("cells", []):
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if _PLOTLY_MIME not in data:
+                continue
+            html = data.get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            m = _DIV_ID.search(html)
+            name = m.group(1) if m else f"figure-{len(out) + 1}"
+            while name in seen:
+                name += "-2"
+            seen.add(name)
+            out.append((name, go.Figure(data[_PLOTLY_MIME])))
+    return out
+
+
+def _report_notebooks(run_dir: Path) -> list[Path]:
+    """The run's executed reports that finished (the manifest's list when there is one)."""
+    mpath = run_dir / "manifest.json"
+    if mpath.exists():
+        manifest = json.loads(mpath.read_text())
+        names = [r["name"] for r in manifest.get("reports", []) if r.get("status") == "ok"]
+        return [run_dir / f"{n}.ipynb" for n in names if (run_dir / f"{n}.ipynb").exists()]
+    return sorted(p for p in run_dir.glob("*.ipynb") if not p.name.endswith(".FAILED.ipynb"))
+
+
+def export_run_figures(run_dir, *, formats=FORMATS, exporter: StaticExporter | None = None) -> list[Path]:
+    """Write every chart of a run's reports to ``run_dir/figures/<report>-<chart>.png`` and ``.svg``.
+
+    One browser for the whole run (pass ``exporter`` to share one with other work, e.g. the pack).
+    Returns the paths written, in report order. Raises :class:`StaticExportError` without Chromium.
+    """
+    run_dir = Path(run_dir)
+    jobs = [(nb.stem, name, fig) for nb in _report_notebooks(run_dir) for name, fig in report_figures(nb)]
+    if not jobs:
+        return []
+    written: list[Path] = []
+    if exporter is None:
+        with StaticExporter() as ex:
+            return export_run_figures(run_dir, formats=formats, exporter=ex)
+    for report, name, fig in jobs:
+        written += exporter.write(print_figure(fig), run_dir / FIGURES_DIR / f"{report}-{name}", formats=formats)
+    return written
