@@ -79,7 +79,6 @@ LINE_TYPES_VALID = ("cost", "income")
 LINE_PER_VALID = ("year", "once")
 LINE_ACCOUNTS_VALID = ("revenue", "capital")
 
-_GREY = "F2F2F2"
 _INFO = ("unit", "about", "follows")  # columns for reading, ignored on import
 _SIMPLE_PCT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?%$")
 _MAX_CELL_DIGITS = 16  # openpyxl writes numbers with 16 significant digits
@@ -445,18 +444,12 @@ class _Writer:
               where: str = "") -> None:
         """Title, header, rows (dicts by column key), then ``spare`` empty rows. ``row_enums``: per row, the list
         for the value column (fields blocks). ``greyed``: per row, the keys that do not apply (shaded)."""
-        from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter
 
         sh = self.sh
-        grey = PatternFill("solid", fgColor=_GREY)
-        info_font = Font(italic=True, color="666666")
-        sh.put(self.row, 1, block.title, font=Font(bold=True, size=12), width=False)
+        sh.put(self.row, 1, block.title, font="block", width=False, wrap=False)
         self.row += 1
-        sh.header(self.row, [c.key for c in block.columns])
-        for j, c in enumerate(block.columns):
-            if c.info:
-                self.ws.cell(row=self.row, column=j + 1).fill = grey
+        sh.header(self.row, [c.key for c in block.columns], fills=["grey" if c.info else None for c in block.columns])
         first = self.row + 1
         for i, values in enumerate(rows + [{}] * spare):
             self.row += 1
@@ -464,9 +457,9 @@ class _Writer:
                 v = values.get(c.key)
                 kind = values.get("__kinds", {}).get(c.key, c.kind)  # a row's own unit (a driver's value)
                 cell_value, fmt = _to_cell(v, kind, f"{where} {block.title} {c.key}")
-                cell = sh.put(self.row, j + 1, cell_value, fmt, font=info_font if c.info else None)
-                if c.info or (greyed and i < len(greyed) and c.key in greyed[i]):
-                    cell.fill = grey
+                shaded = c.info or (greyed and i < len(greyed) and c.key in greyed[i])
+                sh.put(self.row, j + 1, cell_value, fmt, font="info" if c.info else None,
+                       fill="grey" if shaded else None)
         last = self.row
         if last >= first:
             for j, c in enumerate(block.columns):
@@ -742,16 +735,14 @@ def _check_covered(data: dict, model, where: str) -> None:
 
 
 def _readme(ws, appraisal) -> None:
-    from openpyxl.styles import Font
-
     from .workbook import _Sheet
 
     sh = _Sheet(ws)
     lines = [
-        (f"{appraisal.title}: assumptions workbook ({appraisal.id})", Font(bold=True, size=14)),
+        (f"{appraisal.title}: assumptions workbook ({appraisal.id})", "title"),
         ("Written by `asdm excel template`; read back by `asdm excel import BOOK.xlsx DATA_DIR`.", None),
         ("", None),
-        ("How to edit", Font(bold=True)),
+        ("How to edit", "bold"),
         ("• Change values in the white cells. Grey columns (unit, about, follows) are for reading and ignored.", None),
         ("• An empty cell leaves the field out: an option's driver then follows the current service.", None),
         ("• Money in £, real terms at the price base, costs as positive amounts; rates as percentages (type 3.5%);",
@@ -764,16 +755,16 @@ def _readme(ws, appraisal) -> None:
          "(its file is removed on import).", None),
         ("• An indexation basket is written pay: 65%, cpi: 35%.", None),
         ("", None),
-        ("Importing", Font(bold=True)),
+        ("Importing", "bold"),
         ("• Every value is checked by the same rules as the YAML files; each problem names its sheet and cell.", None),
         ("• Nothing is written unless the whole workbook is valid.", None),
         ("• The YAML files are rewritten without their comments. Scenarios are not in the workbook: scenarios/ is "
          "left as it is.", None),
     ]
     if appraisal.illustrative:
-        lines.insert(2, ("ILLUSTRATIVE DATA: every figure is invented for demonstration.", Font(bold=True)))
+        lines.insert(2, ("ILLUSTRATIVE DATA: every figure is invented for demonstration.", "bold"))
     for i, (text, font) in enumerate(lines):
-        sh.put(i + 1, 1, text, font=font, width=False)
+        sh.put(i + 1, 1, text, font=font, width=False, wrap=False)
     ws.column_dimensions["A"].width = 110
 
 
@@ -1172,8 +1163,6 @@ def _stage_of(rd: _Reader, ws, values: dict, valid, what: str):
 
 def _read_appraisal(rd: _Reader, ws, wv, layout: tuple, f: _File) -> None:
     A = _models()
-    from .catalogue import ECONOMY_DRIVERS  # noqa: F401  (the drivers blocks list them; the loader checks names)
-
     blocks = rd.blocks(ws, wv, layout)
     d = f.data
     if T_SETTINGS in blocks:

@@ -127,51 +127,64 @@ def _shown_length(value, fmt: str | None) -> int:
     return max((len(s) for s in str(value).splitlines()), default=0)
 
 
+# Named looks, so that a sheet can reuse a cell's style instead of building (and hashing) it again.
+_FONTS = {"title": {"bold": True, "size": 14}, "note": {"italic": True, "color": "555555"}, "bold": {"bold": True},
+          "block": {"bold": True, "size": 12}, "info": {"italic": True, "color": "666666"}}
+_FILLS = {"header": "DDE4EA", "grey": "F2F2F2"}
+
+
 class _Sheet:
     """One worksheet being written: every value goes through :meth:`put` (spreadsheet-safe text, formats,
     column widths)."""
 
     def __init__(self, ws):
-        from openpyxl.styles import Alignment, Font
-
         self.ws = ws
         self.widths: dict[int, int] = {}
-        self._wrap = Alignment(wrap_text=True, vertical="top")
-        self._top = Alignment(vertical="top")
-        self._bold = Font(bold=True)
-        self._title = Font(bold=True, size=14)
-        self._note = Font(italic=True, color="555555")
-        self._header = Font(bold=True)
+        self._styles: dict[tuple, object] = {}
 
-    def put(self, row: int, col: int, value, fmt: str | None = None, *, font=None, width: bool = True):
+    def put(self, row: int, col: int, value, fmt: str | None = None, *, font: str | None = None,
+            fill: str | None = None, wrap: bool | None = None, width: bool = True):
+        """Write one cell. ``font`` and ``fill`` are names of :data:`_FONTS` and :data:`_FILLS`."""
+        from copy import copy
+
         # Strings never reach openpyxl unescaped: it would store "=..." as a formula.
         value = _plain(value)
         if isinstance(value, str):
             value = spreadsheet_safe(value)
         c = self.ws.cell(row=row, column=col, value=value)
-        if fmt is not None:
-            c.number_format = fmt
-        if font is not None:
-            c.font = font
-        if isinstance(value, str) and (len(value) > _MAX_WIDTH or "\n" in value):
-            c.alignment = self._wrap
+        if wrap is None:
+            wrap = isinstance(value, str) and (len(value) > _MAX_WIDTH or "\n" in value)
+        key = (fmt, font, fill, wrap)
+        if key != (None, None, None, False):
+            # openpyxl hashes a style each time one is set, which dominates a big sheet: set each look once.
+            cached = self._styles.get(key)
+            if cached is not None:
+                c._style = copy(cached)
+            else:
+                from openpyxl.styles import Alignment, Font, PatternFill
+
+                if fmt is not None:
+                    c.number_format = fmt
+                if font is not None:
+                    c.font = Font(**_FONTS[font])
+                if fill is not None:
+                    c.fill = PatternFill("solid", fgColor=_FILLS[fill])
+                if wrap:
+                    c.alignment = Alignment(wrap_text=True, vertical="top")
+                self._styles[key] = copy(c._style)
         if width:
             self.widths[col] = max(self.widths.get(col, 0), _shown_length(value, fmt))
         return c
 
     def title(self, text: str, note: str = "") -> None:
-        self.put(1, 1, text, font=self._title, width=False)
+        self.put(1, 1, text, font="title", width=False, wrap=False)
         if note:
-            self.put(2, 1, note, font=self._note, width=False)
+            self.put(2, 1, note, font="note", width=False, wrap=False)
 
-    def header(self, row: int, headers: list, col: int = 1) -> None:
-        from openpyxl.styles import Alignment, PatternFill
-
-        fill = PatternFill("solid", fgColor="DDE4EA")
+    def header(self, row: int, headers: list, col: int = 1, fills=None) -> None:
         for j, h in enumerate(headers):
-            c = self.put(row, col + j, h, font=self._header, width=False)
-            c.fill = fill
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            self.put(row, col + j, h, font="bold", fill=(fills[j] if fills else None) or "header", wrap=True,
+                     width=False)
             # A header wraps at its spaces: the column needs only its longest word, unless it has none.
             longest = max((len(w) for w in str(h).split()), default=0)
             self.widths[col + j] = max(self.widths.get(col + j, 0), longest + 1)
@@ -362,7 +375,7 @@ def _economic_sheet(sh: _Sheet, appraisal, result) -> None:
     for key, label, opt, ncv, vs, council in totals:
         r += 1
         for j, v in enumerate([key, label, "total", opt, ncv, vs, council, vs - council]):
-            sh.put(r, j + 1, v, m[j], font=sh._bold)
+            sh.put(r, j + 1, v, m[j], font="bold")
 
 
 FINANCIAL_BASELINE_ROWS = ("council_net_nominal_gbp", "one_off_costs_nominal_gbp", "capital_spend_nominal_gbp")
