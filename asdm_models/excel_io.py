@@ -81,6 +81,8 @@ LINE_ACCOUNTS_VALID = ("revenue", "capital")
 
 _INFO = ("unit", "about", "follows")  # columns for reading, ignored on import
 _SIMPLE_PCT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?%$")
+_MONEY_INPUT = '"£"#,##0;-"£"#,##0'
+_UNIT_KINDS = {"gbp": "money", "rate": "rate", "year": "year"}  # a driver's unit -> the look of its value cell
 _MAX_CELL_DIGITS = 16  # openpyxl writes numbers with 16 significant digits
 
 
@@ -311,13 +313,14 @@ def _check_digits(x, where: str) -> None:
 def _to_cell(v, kind: str, where: str):
     """A YAML value -> (cell value, number format). Percentages become numbers shown with the decimals written."""
     if v is None:
-        return None, {"money": "£#,##0;-£#,##0", "rate": "0.0%", "text": "@"}.get(kind)
+        # an empty year cell is text, so that Excel keeps a typed 2027-28 as it is
+        return None, {"money": _MONEY_INPUT, "rate": "0.0%", "text": "@", "year": "@"}.get(kind)
     if isinstance(v, bool):
         return v, None
     if isinstance(v, (int, float)):
         _check_digits(v, where)
         if kind == "money":
-            return v, "£#,##0;-£#,##0" if float(v).is_integer() else "£#,##0.00;-£#,##0.00"
+            return v, _MONEY_INPUT if float(v).is_integer() else _MONEY_INPUT.replace("0;", "0.00;") + ".00"
         return v, "General"
     if isinstance(v, str):
         m = _SIMPLE_PCT.match(v)
@@ -528,7 +531,7 @@ def _driver_rows(entries: dict, names, current: dict | None, about: bool = True)
         d = DRIVERS.get(n)
         if d is not None:
             row["unit"] = _unit_text(d)
-            row["__kinds"] = {"value": {"gbp": "money", "rate": "rate"}.get(d.unit, "number")}
+            row["__kinds"] = {"value": _UNIT_KINDS.get(d.unit, "number")}
             if about:
                 row["about"] = d.label
             if current is not None:
@@ -565,7 +568,7 @@ def _path_rows(entries: dict) -> list:
             from .catalogue import _unit_text
 
             row["unit"] = _unit_text(d)
-            row["__kinds"] = {"value": {"gbp": "money", "rate": "rate"}.get(d.unit, "number")}
+            row["__kinds"] = {"value": _UNIT_KINDS.get(d.unit, "number")}
         except (KeyError, IndexError):
             pass
         rows.append(row)

@@ -55,7 +55,7 @@ __all__ = ["write_results_workbook", "workbook_bytes", "RESULTS_FILE", "MONEY", 
 RESULTS_FILE = "results.xlsx"
 
 #: Excel number formats: whole pounds with thousands separators and red negatives; percentages to 0.1%.
-MONEY = "£#,##0;[Red]-£#,##0"
+MONEY = '"£"#,##0;[Red]-"£"#,##0'  # the £ quoted: a literal Excel accepts in every locale
 PERCENT = "0.0%"
 PERCENT_INPUT = "0.0#%"  # an assumption such as 3.25% is shown as stated, not rounded to 3.3%
 RATIO = "0.00"
@@ -115,7 +115,7 @@ def _shown_length(value, fmt: str | None) -> int:
         return 5
     if isinstance(value, (int, float)):
         v = float(value)
-        if fmt == MONEY or (fmt or "").startswith("£"):
+        if fmt and "£" in fmt:
             return len(f"£{abs(v):,.0f}") + (v < 0)
         if fmt and "%" in fmt:
             return len(f"{v * 100:.2f}%")
