@@ -1,4 +1,4 @@
-"""Batches of reports with papermill, and their verification: the API behind ``asdm run`` and ``asdm verify``.
+"""Batches of reports with papermill: the API behind ``asdm run``.
 
 A run writes, under ``OUT/<appraisal>/<run-id>/``::
 
@@ -6,24 +6,27 @@ A run writes, under ``OUT/<appraisal>/<run-id>/``::
     options_appraisal.ipynb, .html  all options side by side
     summary.csv, summary.html       one row per option, stage and scenario (DESIGN.md section 5)
     index.html                      links to everything in the run
-    manifest.json                   what went in (hashes, seed, versions, commit) and what came out
+    manifest.json                   what went in (hashes, seed, versions, code) and what came out (hashes)
 
-Every file is written under a temporary name and renamed when complete; ``manifest.json`` is
-written last, so a run folder without it did not finish. A report that fails is recorded as
-failed (its partial notebook kept as ``<name>.FAILED.ipynb``) and the others carry on.
+The run folder is created atomically (two runs started together never share one) and holds
+``RUN-UNFINISHED.txt`` until ``manifest.json``, written last, is complete: a folder without a
+manifest, or with the marker, did not finish (the marker says why: interrupted, killed, failed).
+Every file is written under a temporary name and renamed when complete, with ordinary
+permissions. A report that fails is recorded as failed (its partial notebook kept as
+``<name>.FAILED.ipynb``) and the others carry on. Execution (workers, kernels, timeouts, clean-up
+after a kill) is :mod:`asdm_models.kernels`; verification is :mod:`asdm_models.verify`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import html
+import hashlib
 import json
 import math
 import multiprocessing
-import multiprocessing.util
 import os
-import shutil
+import secrets
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,20 +36,37 @@ from pathlib import Path
 import pandas as pd
 
 from .assumptions import STAGES, load_appraisal
-from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS, summary_rows
+from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS
 from .errors import RunError, ScenarioError
-from .provenance import git_commit, input_hashes, package_versions, sha256_file
+from .kernels import (RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook, kill_run_processes,
+                      remove_connection_dir, start_guardian, worker_init)
+from .outputs import spreadsheet_safe_frame, write_text_atomic
+from .provenance import git_commit, input_hashes, package_versions, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
-from .outputs import write_text_atomic
 from .units import format_gbp, format_pct
+from .verify import MANIFEST, UNFINISHED_MARKER, VerifyResult, run_files, verify_run
 
 __all__ = ["run_batch", "verify_run", "RunResult", "VerifyResult", "NOTEBOOKS", "DEFAULT_SEED", "check_parameters",
-           "execute_notebook"]
+           "execute_notebook", "summary_frame", "summary_csv_text", "check_run_arguments", "MAX_DRAWS", "MAX_JOBS",
+           "RunInterrupted"]
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 OPTION_NOTEBOOK = NOTEBOOKS / "option_business_case.ipynb"
 OPTIONS_NOTEBOOK = NOTEBOOKS / "options_appraisal.ipynb"
 DEFAULT_SEED = 20261125
+#: Monte Carlo draws per report: 0 (none) up to this many (memory grows with draws x years x lines).
+MAX_DRAWS = 100_000
+#: Reports run in parallel at most (each worker holds a kernel of about 350 MB).
+MAX_JOBS = 64
+CONNECTION_DIR = ".kernels"
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch; ``run_dir`` is the folder left unfinished."""
+
+    def __init__(self, run_dir: Path):
+        super().__init__(str(run_dir))
+        self.run_dir = run_dir
 
 
 @dataclass
@@ -58,81 +78,6 @@ class RunResult:
     manifest: dict = field(repr=False, default_factory=dict)
 
 
-def check_parameters(notebook: Path, params: dict) -> None:
-    """Refuse parameters the notebook does not declare (papermill itself only warns)."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(notebook))
-    unknown = sorted(set(params) - set(declared))
-    if unknown:
-        raise RunError(f"{notebook.name} does not declare parameter(s) {', '.join(unknown)}; "
-                       f"it declares: {', '.join(declared)}")
-
-
-def _strip_timing(nb) -> None:
-    """Remove execution timestamps so that a re-run of the same inputs gives the same notebook."""
-    pm = nb.metadata.get("papermill", {})
-    for k in ("start_time", "end_time", "duration", "input_path", "output_path"):
-        pm.pop(k, None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = "injected-parameters"  # papermill gives the cell it adds a random id
-        cpm = cell.metadata.get("papermill")
-        if cpm:
-            for k in ("start_time", "end_time", "duration"):
-                cpm.pop(k, None)
-
-
-def _export_html(nb, title: str) -> str:
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    from plotly.offline import get_plotlyjs
-
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "plotly_js": get_plotlyjs()})
-    return body
-
-
-def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path, title: str,
-                     timeout: int = 600, engine: str | None = None) -> tuple[str, str | None]:
-    """Execute one notebook with papermill and write ``.ipynb`` and ``.html`` atomically.
-
-    Returns ``(status, error)``: ``("ok", None)`` or ``("failed", reason)``. A failed notebook is kept as
-    ``<name>.FAILED.ipynb`` for diagnosis and no ``.ipynb``/``.html`` of the report is written.
-    """
-    import nbformat
-    import papermill
-
-    partial = out_ipynb.with_name(f".{out_ipynb.stem}.partial.ipynb")
-    failed = out_ipynb.with_name(f"{out_ipynb.stem}.FAILED.ipynb")
-    engine_kwargs = {}
-    if engine == WARM_ENGINE:
-        _register_warm_engine()
-        engine_kwargs["kernel_cwd"] = str(cwd)
-    try:
-        papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
-                                   engine_name=engine, **engine_kwargs)
-    except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
-        reason = _reason(e)
-        if partial.exists():
-            os.replace(partial, failed)
-        return "failed", reason
-    try:
-        nb = nbformat.read(partial, as_version=4)
-        _strip_timing(nb)
-        body = _export_html(nb, title)
-        write_text_atomic(body, out_ipynb.with_suffix(".html"))
-        write_text_atomic(nbformat.writes(nb), out_ipynb)
-    except Exception as e:  # export problems fail the report, never the batch
-        return "failed", f"export failed: {_reason(e)}"
-    finally:
-        partial.unlink(missing_ok=True)
-    return "ok", None
-
-
 def _run_report(notebook, run_dir, name, option, stage, title, params, timeout) -> dict:
     """One report (runs in a worker process, on the worker's warm kernel)."""
     t0 = time.perf_counter()
@@ -142,112 +87,71 @@ def _run_report(notebook, run_dir, name, option, stage, title, params, timeout) 
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
-# ---------------------------------------------------------------------------------------------- warm kernels
-# A kernel costs a second or two to start, longer than a report takes to compute. Each batch worker keeps
-# one kernel and runs its reports on it, one after another, through papermill (parameter injection,
-# metadata, error handling are papermill's). Between reports the kernel's namespace is wiped and its
-# execution counter reset, so a report sees nothing of the one before and numbers its cells from 1.
-WARM_ENGINE = "asdm-warm-kernel"
-_WARM: dict = {}
+def _whole(name: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise RunError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {value!r}")
+    return value
 
 
-def _warm_kernel(kernel_name: str, cwd: str):
-    """The worker's kernel and its client: started on first use, wiped clean before every later report."""
-    from jupyter_client.manager import KernelManager
-
-    km = _WARM.get("km")
-    if km is not None and (_WARM.get("cwd") != cwd or not km.is_alive()):
-        _shutdown_warm_kernel()
-        km = None
-    if km is None:
-        km = KernelManager(kernel_name=kernel_name)
-        # No history database: the execution counter is reset per report, which a history would refuse.
-        km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        kc.allow_stdin = False
-        _WARM.update(km=km, kc=kc, cwd=cwd)
-        if not _WARM.get("finaliser"):
-            multiprocessing.util.Finalize(None, _shutdown_warm_kernel, exitpriority=10)
-            _WARM["finaliser"] = True
-    else:
-        reply = _WARM["kc"].execute_interactive(
-            "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1",
-            store_history=False, timeout=60, output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RunError(f"could not reset the worker's kernel: {reply['content'].get('evalue')}")
-    return km, _WARM["kc"]
+def check_run_arguments(*, draws: int, seed: int, jobs: int | None, timeout: int) -> None:
+    """Refuse arguments no run could use, with what is valid (before anything is created)."""
+    _whole("draws", draws, 0, MAX_DRAWS)
+    _whole("seed", seed, 0, 2**63 - 1)
+    if jobs is not None:
+        _whole("jobs", jobs, 1, MAX_JOBS)
+    _whole("timeout", timeout, 1, 24 * 3600)
 
 
-def _shutdown_warm_kernel() -> None:
-    km = _WARM.pop("km", None)
-    kc = _WARM.pop("kc", None)
-    _WARM.pop("cwd", None)
-    if kc is not None:
-        kc.stop_channels()
-    if km is not None:
+def _make_run_dir(base_dir: Path, stem: str) -> Path:
+    """Create the run's folder atomically: ``mkdir`` fails if it exists, so two runs never share one."""
+    n = 1
+    while True:
+        run_dir = base_dir / (stem if n == 1 else f"{stem}-{n}")
         try:
-            km.shutdown_kernel(now=True)
-        except Exception:  # a kernel that is already gone needs no shutting down
-            pass
-
-
-def _register_warm_engine() -> None:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    class WarmKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                     start_timeout=60, execution_timeout=None, **kwargs):
-            cwd = kwargs.pop("kernel_cwd")
-            km, kc = _warm_kernel(kernel_name, cwd)
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
-                                 stderr_file=stderr_file)
-            client = PapermillNotebookClient(nb_man, km=km, **final)
-            client.kc = kc  # the worker's open client: no new channels, no wait for the kernel per report
-            # papermill saves the whole notebook as each cell starts and ends; nobody reads those intermediate
-            # files here, and the saves cost more than the cells. It still saves once when the notebook
-            # completes (also on error, so a failed report keeps its partial notebook).
-            output_path, nb_man.output_path = nb_man.output_path, None
-            try:
-                return client.execute()
-            finally:
-                nb_man.output_path = output_path
-
-    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
-
-
-def _reason(e: Exception) -> str:
-    ename = getattr(e, "ename", None)
-    evalue = getattr(e, "evalue", None)
-    if ename:
-        text = f"{ename}: {evalue}"
-    else:
-        text = f"{type(e).__name__}: {e}"
-    line = " ".join(text.split())
-    return line[:500]
-
-
-def _run_id(appraisal, seed, draws, scenario, options, stages, out: Path) -> str:
-    key = json.dumps([appraisal.id, seed, draws, scenario, options, stages], sort_keys=True)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:6]
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    rid = f"{stamp}-{digest}"
-    n = 2
-    while (out / rid).exists():
-        rid = f"{stamp}-{digest}-{n}"
-        n += 1
-    return rid
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            n += 1
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def summary_frame(appraisal, reports: list, scenario: str) -> pd.DataFrame:
+    """``summary.csv``'s rows from the reports' recorded metrics (a failed report gives one row saying so)."""
+    rows = []
+    for r in reports:
+        if r.get("option") is None:
+            continue
+        if r["status"] == "ok" and r.get("metrics"):
+            rows.extend(r["metrics"])
+            continue
+        row = {c: None for c in SUMMARY_COLUMNS}
+        known = appraisal.options.get(r["option"])
+        row.update({"option": r["option"], "model": known.model if known else None, "stage": r["stage"],
+                    "scenario": scenario, "name": known.name if known else r["option"], "status": "failed",
+                    "error": r.get("error")})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def summary_csv_text(summary: pd.DataFrame) -> str:
+    """``summary.csv`` exactly as written: full precision, text cells a spreadsheet will not run as formulas."""
+    return spreadsheet_safe_frame(summary).to_csv(index=False)
+
+
+def _resolve_out(out) -> Path:
+    out = Path(out).expanduser().resolve() if out else PROJECT_ROOT / "reports"
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out}: is a file, not a folder; give a folder for the run folders")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RunError(f"--out {out}: cannot create the folder ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise RunError(f"--out {out}: not writable; choose a folder you can write to")
+    return out
 
 
 def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
@@ -255,11 +159,15 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
               progress: bool = True, timeout: int = 600) -> RunResult:
     """Run the business-case notebook for every option and stage, then the options appraisal.
 
-    Parameters mirror ``asdm run``. Raises :class:`DataErrors` for invalid data and
-    :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything runs.
+    Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds. Raises
+    :class:`DataErrors` for invalid data (a broken scenario file included: it would be missing from
+    every report) and :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything
+    runs. Ctrl-C stops the workers and kernels at once and raises :class:`RunInterrupted` with the
+    folder, which is left marked unfinished.
     """
     started = _now()
-    data_dir = Path(data_dir).resolve()
+    check_run_arguments(draws=draws, seed=seed, jobs=jobs, timeout=timeout)
+    data_dir = Path(data_dir).expanduser().resolve()
     # A broken option file fails that option's reports, not the batch (problems elsewhere still stop it).
     appraisal = load_appraisal(data_dir, partial=True)
     broken = appraisal.broken_options
@@ -275,17 +183,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     if scen != "base" and scen not in appraisal.scenarios:
         raise ScenarioError(f"unknown scenario {scen!r}; scenarios of {appraisal.id}: base, "
                             f"{', '.join(appraisal.scenarios) or '(none)'}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise RunError(f"seed must be a non-negative whole number, got {seed!r}")
-    jobs = jobs or os.cpu_count() or 1
-    out = Path(out) if out else PROJECT_ROOT / "reports"
-    base_dir = out / appraisal.id
-    base_dir.mkdir(parents=True, exist_ok=True)
-    run_id = _run_id(appraisal, seed, draws, scen, options, stages, base_dir)
-    run_dir = base_dir / run_id
-    run_dir.mkdir()
-    metrics_dir = run_dir / ".metrics"
-    metrics_dir.mkdir()
+    jobs = min(jobs or os.cpu_count() or 1, MAX_JOBS)
+    out = _resolve_out(out)
 
     def params(option=None, stage=None, metrics=None):
         p = {"data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen,
@@ -299,6 +198,19 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     check_parameters(OPTION_NOTEBOOK, params("x", "obc", "x"))
     check_parameters(OPTIONS_NOTEBOOK, params(metrics="x"))
 
+    base_dir = out / appraisal.id
+    base_dir.mkdir(exist_ok=True)
+    key = json.dumps([appraisal.id, seed, draws, scen, options, stages], sort_keys=True)
+    stem = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%d-%H%M%S}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+    run_dir = _make_run_dir(base_dir, stem)
+    run_id = run_dir.name
+    marker = run_dir / UNFINISHED_MARKER
+    write_text_atomic(f"unfinished: run {run_id} started {started} (pid {os.getpid()}); if this file is here and "
+                      f"{MANIFEST} is not, the run did not finish and its reports must not be relied on.\n", marker)
+    metrics_dir = run_dir / ".metrics"
+    metrics_dir.mkdir()
+    conn_dir = run_dir / CONNECTION_DIR
+
     tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o not in broken]
     failed_tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o in broken]
     reports = []
@@ -307,8 +219,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread in the parent: workers are forked
-        bar = tqdm(total=len(tasks) + 1, desc=f"{appraisal.id} {run_id}", unit="report", file=sys.stderr)
-
+        bar = tqdm(total=len(tasks) + len(failed_tasks) + 1, desc=f"{appraisal.id} {run_id}", unit="report",
+                   file=sys.stderr)
     for name, option, stage in failed_tasks:
         errs = broken[option]
         reason = f"invalid data ({len(errs)} problem{'s' if len(errs) != 1 else ''}): " + " | ".join(map(str, errs[:5]))
@@ -317,11 +229,17 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         if bar is not None:
             bar.write(f"  FAILED {name}: {reason}")
             bar.update(1)
-    if bar is not None:
-        bar.total = len(tasks) + len(failed_tasks) + 1
-    # Worker processes, not threads: papermill's cwd is a process-wide chdir, so threads would race and a
-    # report could run in the wrong folder. Forked workers start in milliseconds.
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+
+    token = secrets.token_hex(8)
+    saved_env = os.environ.get(RUN_TOKEN_ENV)
+    os.environ[RUN_TOKEN_ENV] = token  # inherited by every worker and kernel: how the guardian finds them
+    guardian = start_guardian(token, conn_dir, marker)
+    pool = None
+    try:
+        # Worker processes, not threads: papermill's cwd is a process-wide chdir, so threads would race and a
+        # report could run in the wrong folder. Forked workers start in milliseconds.
+        pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
+                                   initializer=worker_init, initargs=(os.getpid(), str(conn_dir)))
         # The options appraisal computes its own figures, so it runs alongside the option reports.
         futures = [pool.submit(_run_report, OPTIONS_NOTEBOOK, run_dir, "options_appraisal", None, ",".join(stages),
                                f"{appraisal.title}: options appraisal", params(), timeout)]
@@ -335,53 +253,118 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                 bar.write(f"  {'ok    ' if r['status'] == 'ok' else 'FAILED'} {r['name']} ({r['seconds']} s)"
                           + (f": {r['error']}" if r["error"] else ""))
                 bar.update(1)
-    if bar is not None:
-        bar.close()
+        pool.shutdown(wait=True)
+    except BaseException as e:
+        # Ctrl-C or anything unexpected: stop every worker and kernel now, not after the queue has run.
+        _stop_pool(pool, token, conn_dir)
+        why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
+        _append(marker, f"{why} at {_now()}; the reports in this folder are incomplete.\n")
+        guardian.kill()
+        if isinstance(e, KeyboardInterrupt):
+            raise RunInterrupted(run_dir) from None
+        raise
+    finally:
+        if saved_env is None:
+            os.environ.pop(RUN_TOKEN_ENV, None)
+        else:
+            os.environ[RUN_TOKEN_ENV] = saved_env
+        if bar is not None:
+            bar.close()
+    remove_connection_dir(conn_dir)
 
     order = {n: i for i, (n, _, _) in enumerate(sorted(tasks + failed_tasks, key=lambda x: (stages.index(x[2]), options.index(x[1]))))}
     order["options_appraisal"] = len(order)
     reports.sort(key=lambda r: order.get(r["name"], len(order)))
-    rows = []
     for r in reports:
         if r["option"] is None:
             continue
         mpath = metrics_dir / f"{r['name']}.json"
-        if r["status"] == "ok" and mpath.exists():
-            r["metrics"] = json.loads(mpath.read_text())
-            rows.extend(r["metrics"])
-        else:
-            if r["status"] == "ok":  # ran, but wrote no figures: that is a failure too
+        r["metrics"] = []
+        if r["status"] == "ok":
+            try:
+                r["metrics"] = json.loads(mpath.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # ran, but wrote no (readable) figures: that is a failure too
                 r["status"], r["error"] = "failed", "the report wrote no metrics"
-            r["metrics"] = []
-            row = {c: None for c in SUMMARY_COLUMNS}
-            known = appraisal.options.get(r["option"])
-            row.update({"option": r["option"], "model": known.model if known else None, "stage": r["stage"],
-                        "scenario": scen, "name": known.name if known else r["option"], "status": "failed",
-                        "error": r["error"]})
-            rows.append(row)
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    write_text_atomic(summary.to_csv(index=False), run_dir / "summary.csv")
+    _remove_tree(metrics_dir)
+    summary = summary_frame(appraisal, reports, scen)
+    write_text_atomic(summary_csv_text(summary), run_dir / "summary.csv")
     write_text_atomic(_summary_html(appraisal, summary, run_id), run_dir / "summary.html")
     write_text_atomic(_index_html(appraisal, reports, run_id, scen, run_dir), run_dir / "index.html")
     ok = all(r["status"] == "ok" for r in reports)
     manifest = {
         "run_id": run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": started,
-        "finished": _now(), "command": command or ["asdm", "run", str(data_dir)],
+        "finished": _now(),
+        # The run again, exactly: absolute paths and every setting (the command as typed is kept beside it).
+        "command": ["asdm", "run", str(data_dir), "--out", str(out), "--options", ",".join(options), "--stages",
+                    ",".join(stages), "--seed", str(seed), "--draws", str(draws), "--scenario", scen, "--jobs",
+                    str(jobs), "--timeout", str(timeout)],
+        "command_as_typed": command,
         "data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen, "options": options,
-        "stages": stages, "jobs": jobs,
+        "stages": stages, "jobs": jobs, "timeout_seconds": timeout, "executor": "local process pool",
         # Data files relative to the data folder's parent (so a moved copy can be verified with --data-dir),
         # notebooks relative to the suite.
         "inputs": input_hashes(appraisal.input_files, base=data_dir.parent),
         "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK], base=PROJECT_ROOT),
+        "suite_files": suite_hashes(),
         "packages": package_versions(),
         "suite": git_commit(), "status": "ok" if ok else "failed",
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
                     | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
                                  if (run_dir / f).exists()]} for r in reports],
+        "outputs": {},
     }
-    write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / "manifest.json")
+    manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in run_files(run_dir)}
+    write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / MANIFEST)
+    marker.unlink(missing_ok=True)
+    guardian.kill()
+    guardian.join()
     return RunResult(run_dir, reports, summary, ok, manifest)
+
+
+def add_outputs(run_dir: Path, files) -> dict:
+    """Record files written into a finished run folder after the run (figures, packs, workbooks) in its manifest.
+
+    The manifest is rewritten atomically with each file's sha256, so ``asdm verify`` checks them like
+    the reports. Returns the updated manifest.
+    """
+    from .verify import read_manifest
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    for f in files:
+        rel = Path(f).resolve().relative_to(run_dir.resolve()).as_posix()
+        manifest["outputs"][rel] = sha256_file(run_dir / rel)
+    manifest["outputs"] = dict(sorted(manifest["outputs"].items()))
+    write_text_atomic(json.dumps(manifest, indent=1), run_dir / MANIFEST)
+    return manifest
+
+
+def _stop_pool(pool, token: str, conn_dir: Path) -> None:
+    """Stop a batch's workers and kernels at once (Ctrl-C, or an unexpected error in the batch itself)."""
+    if pool is not None:
+        procs = list(getattr(pool, "_processes", {}).values())  # the executor's own handles, if it has them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            try:
+                p.kill()
+            except (OSError, AttributeError, ValueError):
+                pass
+    kill_run_processes(token, conn_dir)  # workers by their pid files, kernels by the run's token
+    remove_connection_dir(conn_dir)
+
+
+def _remove_tree(d: Path) -> None:
+    import shutil
+
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        pass
 
 
 def _clean(x):
@@ -460,80 +443,4 @@ def _index_html(appraisal, reports, run_id: str, scenario: str, run_dir: Path) -
             f"stage</a> (<a href=summary.csv>CSV</a>)</li><li><a href=manifest.json>Manifest: what went in</a></li></ul>"
             f"<h2>Reports</h2><ul>{''.join(items)}</ul></body></html>")
 
-
-# ---------------------------------------------------------------------------------------------- verify
-@dataclass
-class VerifyResult:
-    run_dir: Path
-    differences: list  # one line each
-    checked: int
-    notes: list = field(default_factory=list)  # things not compared (reports that had failed)
-
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    return a == b
-
-
-def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
-    """Re-run what a run's manifest records and compare every input hash and every metric.
-
-    Deterministic figures must match exactly; so must Monte Carlo figures (the seed is recorded).
-    The model is recomputed in-process with the recorded seed, draws and scenario (the reports'
-    figures come from the same functions), so verification takes seconds, not a batch.
-    """
-    run_dir = Path(run_dir)
-    mpath = run_dir / "manifest.json"
-    if not mpath.exists():
-        raise RunError(f"{run_dir}: no manifest.json (not a run folder, or the run did not finish)")
-    try:
-        manifest = json.loads(mpath.read_text())
-    except json.JSONDecodeError as e:
-        raise RunError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    diffs: list[str] = []
-    data = (Path(data_dir) if data_dir else Path(manifest["data_dir"])).resolve()
-    for group, base in (("inputs", data.parent), ("notebooks", PROJECT_ROOT)):
-        for shown, digest in manifest.get(group, {}).items():
-            p = (base / shown).resolve()
-            if not p.exists():
-                diffs.append(f"input {shown}: missing (recorded sha256 {digest[:12]}...)")
-                continue
-            now = sha256_file(p)
-            if now != digest:
-                diffs.append(f"input {shown}: changed since the run (sha256 {digest[:12]}... now {now[:12]}...)")
-    try:
-        appraisal = load_appraisal(data, partial=True)
-    except Exception as e:  # invalid data now: every metric would differ; say why once
-        diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
-        return VerifyResult(run_dir, diffs, 0, [])
-    recorded = set(manifest.get("inputs", {}))
-    for now_file in sorted(input_hashes(appraisal.input_files, base=data.parent)):
-        if now_file not in recorded:
-            diffs.append(f"input {now_file}: new since the run (not in the manifest)")
-    checked = 0
-    notes: list[str] = []
-    for rep in manifest["reports"]:
-        if rep["option"] is None:
-            continue
-        if rep["status"] != "ok":
-            notes.append(f"report {rep['name']}: recorded as failed, so there are no figures to compare ({rep['error']})")
-            continue
-        bc_rows = summary_rows(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
-                               scenario=None if manifest["scenario"] == "base" else manifest["scenario"])[3]
-        fresh = {r["scenario"]: r for r in json.loads(json.dumps(_clean(bc_rows)))}
-        for old in rep["metrics"]:
-            new = fresh.get(old["scenario"])
-            if new is None:
-                diffs.append(f"report {rep['name']} scenario {old['scenario']}: no longer produced")
-                continue
-            for k, v in old.items():
-                checked += 1
-                if not _same(v, new.get(k)):
-                    diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} was {v!r}, now {new.get(k)!r}")
-    return VerifyResult(run_dir, diffs, checked, notes)
 

@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default: 20261125)")
     r.add_argument("--draws", type=int, default=None, help="Monte Carlo draws per report (default: 10000)")
     r.add_argument("--scenario", default=None, help="scenario from scenarios/ to report on (default: base)")
+    r.add_argument("--timeout", type=int, default=600, help="each report's time limit in seconds (default: 600)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     m = sub.add_parser("migrate", help="rewrite an appraisal folder written for an earlier data format (renamed drivers)")
@@ -59,7 +60,7 @@ def _csv(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, argv)
     except DataErrors as e:
         for err in e.errors:
             print(str(err), file=sys.stderr)
@@ -68,13 +69,24 @@ def main(argv: list[str] | None = None) -> int:
     except AsdmError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        where = getattr(e, "run_dir", None)
+        print("interrupted" + (f": the run folder {where} is left unfinished (see its RUN-UNFINISHED.txt)"
+                               if where else ""), file=sys.stderr)
         return 130
 
 
-def _dispatch(args) -> int:
+def _resolve(p: Path | None) -> Path | None:
+    """Resolve a path given on the command line once, against the folder the command was run in."""
+    return None if p is None else Path(p).expanduser().absolute()
+
+
+def _dispatch(args, argv_shown=None) -> int:
     from .assumptions import load_appraisal
+
+    for name in ("data_dir", "out", "csv", "run_dir"):
+        if getattr(args, name, None) is not None:
+            setattr(args, name, _resolve(getattr(args, name)))
 
     if args.command == "validate":
         a = load_appraisal(args.data_dir)
@@ -84,6 +96,11 @@ def _dispatch(args) -> int:
     if args.command == "appraise":
         from .tables import format_headline, headline_frame
 
+        from .batch import check_run_arguments
+
+        check_run_arguments(draws=args.draws, seed=args.seed, jobs=None, timeout=1)
+        if args.csv is not None and args.csv.is_dir():
+            raise RunError(f"--csv {args.csv}: is a folder; give a file name such as headline.csv")
         a = load_appraisal(args.data_dir)
         options = args.option or list(a.options)
         for o in options:
@@ -94,19 +111,22 @@ def _dispatch(args) -> int:
         if args.csv:
             from .outputs import write_csv_atomic
 
-            write_csv_atomic(df, args.csv)
+            try:
+                write_csv_atomic(df, args.csv)
+            except OSError as e:
+                raise RunError(f"--csv {args.csv}: cannot be written ({e.strerror}); choose a file in a folder "
+                               "you can write to") from None
             print(f"written {args.csv}")
         return 0
     if args.command == "run":
         from .batch import DEFAULT_SEED, run_batch
         from .business_case import DEFAULT_DRAWS
 
-        if args.jobs is not None and args.jobs < 1:
-            raise RunError("--jobs must be 1 or more")
         res = run_batch(args.data_dir, args.out, options=args.options, stages=args.stages, jobs=args.jobs,
                         seed=DEFAULT_SEED if args.seed is None else args.seed,
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
-                        command=["asdm", *sys.argv[1:]], progress=not args.quiet)
+                        command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
+                        timeout=args.timeout)
         failed = [r for r in res.reports if r["status"] != "ok"]
         print(f"run folder: {res.run_dir}")
         print(f"{len(res.reports) - len(failed)} of {len(res.reports)} reports ok")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .reference import PROJECT_ROOT
 
-__all__ = ["sha256_file", "input_hashes", "package_versions", "git_commit", "PACKAGES"]
+__all__ = ["sha256_file", "input_hashes", "package_versions", "git_commit", "suite_hashes", "PACKAGES"]
 
 PACKAGES = ("asdm", "numpy", "pandas", "numpy-financial", "scipy", "pydantic", "pyyaml", "plotly", "papermill",
             "nbconvert", "nbformat", "ipykernel", "ipywidgets")
@@ -41,6 +41,20 @@ def input_hashes(paths, base: Path | None = None) -> dict:
         key = Path(os.path.relpath(p, Path(base).resolve())).as_posix() if base is not None else _shown(p)
         out[key] = sha256_file(p)
     return out
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def suite_hashes() -> dict:
+    """``{"asdm_models/<file>": sha256}`` of every file of the installed package (code, templates, data).
+
+    Recorded in each run's manifest, so ``asdm verify`` catches a formula changed since the run,
+    whether the package is a checkout or an installed copy. Caches (``__pycache__``) are left out:
+    Python rewrites them itself.
+    """
+    files = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return {p.relative_to(PACKAGE_DIR.parent).as_posix(): sha256_file(p) for p in sorted(files)}
 
 
 def package_versions() -> dict:

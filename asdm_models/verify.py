@@ -1,0 +1,282 @@
+"""Verification of a run folder: the API behind ``asdm verify``.
+
+``verify_run`` trusts nothing in the folder but the manifest's record, and checks, naming each
+difference:
+
+1. every **output** the manifest lists (reports, notebooks, ``summary.csv``, figures, packs,
+   workbooks) still has its recorded sha256, and no file has been added to the folder since;
+2. every **input** (the appraisal's data, the reference data) still has its recorded sha256, and
+   no input file is new;
+3. the **suite's own code** (every file of the ``asdm_models`` package and the report notebooks)
+   is the code that produced the run, so a changed formula is caught;
+4. every **figure** is recomputed in-process with the recorded seed, draws and scenario and
+   compared exactly with the figures the reports recorded *and* with ``summary.csv`` as written.
+
+The manifest itself is the root of trust: keep a copy (or its sha256) wherever the decision the
+run supported is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RunError
+from .provenance import input_hashes, sha256_file, suite_hashes
+from .reference import PROJECT_ROOT
+from .units import format_gbp
+
+__all__ = ["verify_run", "VerifyResult", "read_manifest", "UNFINISHED_MARKER", "MANIFEST"]
+
+MANIFEST = "manifest.json"
+#: Written when a run starts and removed when its manifest is complete; a folder holding it did not finish.
+UNFINISHED_MARKER = "RUN-UNFINISHED.txt"
+
+# What a manifest must hold for verification to mean anything: key -> accepted types.
+_REQUIRED = {"run_id": str, "data_dir": str, "seed": int, "draws": int, "scenario": str, "reports": list,
+             "inputs": dict, "outputs": dict, "suite_files": dict}
+_REPORT_KEYS = {"name": str, "status": str, "metrics": (list, type(None))}
+
+
+@dataclass
+class VerifyResult:
+    run_dir: Path
+    differences: list  # one line each
+    checked: int
+    notes: list = field(default_factory=list)  # things not compared (reports that had failed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def read_manifest(run_dir: Path) -> dict:
+    """The run's manifest, checked for the fields verification needs; RunError saying what is wrong otherwise."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir}: not a folder (give the run folder, e.g. reports/example_leisure/<run-id>)")
+    mpath = run_dir / MANIFEST
+    if not mpath.is_file():
+        if (run_dir / UNFINISHED_MARKER).exists():
+            first = (run_dir / UNFINISHED_MARKER).read_text(encoding="utf-8", errors="replace").splitlines()[:1]
+            raise RunError(f"{run_dir}: this run did not finish ({UNFINISHED_MARKER}: {' '.join(first)}); "
+                           "there is nothing to verify: run it again")
+        raise RunError(f"{run_dir}: no {MANIFEST} (not a run folder, or the run did not finish)")
+    if mpath.stat().st_size > 50 * 2**20:
+        raise RunError(f"{mpath}: {mpath.stat().st_size / 2**20:.0f} MiB is too large for a run manifest")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise RunError(f"{mpath}: not UTF-8 text, so not a run manifest") from None
+    except json.JSONDecodeError as e:
+        raise RunError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise RunError(f"{mpath}: nested too deeply to be a run manifest") from None
+    if not isinstance(manifest, dict):
+        raise RunError(f"{mpath}: expected a JSON object (a run's record), got a {type(manifest).__name__}")
+    problems = [f"{k} ({t.__name__})" for k, t in _REQUIRED.items()
+                if not isinstance(manifest.get(k), t) or isinstance(manifest.get(k), bool)]
+    if problems:
+        raise RunError(f"{mpath}: not a complete run manifest: missing or invalid {', '.join(problems)}")
+    for i, rep in enumerate(manifest["reports"]):
+        if not isinstance(rep, dict) or any(not isinstance(rep.get(k), t) for k, t in _REPORT_KEYS.items()):
+            raise RunError(f"{mpath}: reports[{i}] is not a report record (needs name, status and metrics)")
+    for group in ("inputs", "outputs", "suite_files"):
+        bad = [k for k, v in manifest[group].items() if not isinstance(v, str) or len(v) != 64]
+        if bad:
+            raise RunError(f"{mpath}: {group} must map each file to its sha256; {bad[0]!r} does not")
+    return manifest
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def _shown(v) -> str:
+    """A recorded value as a reader would want it: money as money."""
+    if isinstance(v, float) and math.isfinite(v) and abs(v) >= 1000:
+        return format_gbp(v)
+    return repr(v)
+
+
+def _inside(run_dir: Path, rel: str) -> Path | None:
+    """``run_dir / rel`` if ``rel`` stays inside the run folder (a doctored manifest cannot point elsewhere)."""
+    p = (run_dir / rel).resolve()
+    return p if p.is_relative_to(run_dir.resolve()) else None
+
+
+def _check_files(recorded: dict, base: Path, what: str, diffs: list, *, inside: bool = False) -> None:
+    for shown, digest in recorded.items():
+        p = _inside(base, shown) if inside else (base / shown).resolve()
+        if p is None:
+            diffs.append(f"{what} {shown}: outside the run folder, so it cannot be one of its outputs")
+            continue
+        if not p.is_file():
+            diffs.append(f"{what} {shown}: missing (recorded sha256 {digest[:12]}...)")
+            continue
+        now = sha256_file(p)
+        if now != digest:
+            diffs.append(f"{what} {shown}: changed since the run (sha256 {digest[:12]}... now {now[:12]}...)")
+
+
+def run_files(run_dir: Path) -> list[str]:
+    """Every file in a run folder (relative, POSIX), except the manifest and the unfinished marker."""
+    out = []
+    for p in sorted(Path(run_dir).rglob("*")):
+        if p.is_file() or p.is_symlink():
+            rel = p.relative_to(run_dir).as_posix()
+            if rel not in (MANIFEST, UNFINISHED_MARKER):
+                out.append(rel)
+    return out
+
+
+def _summary_cells(text: str) -> dict:
+    """``summary.csv`` as ``{(option, stage, scenario): {column: text}}`` plus the header under key ``None``."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {None: []}
+    head = rows[0]
+    out: dict = {None: head}
+    for r in rows[1:]:
+        cells = dict(zip(head, r))
+        out[(cells.get("option"), cells.get("stage"), cells.get("scenario"))] = cells
+    return out
+
+
+def _compare_summary(run_dir: Path, expected_csv: str, diffs: list) -> int:
+    """Compare ``summary.csv`` as written with the one the recomputed figures give, cell by cell."""
+    path = run_dir / "summary.csv"
+    if not path.is_file():
+        return 0  # reported as a missing output
+    try:
+        written = _summary_cells(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, csv.Error) as e:
+        diffs.append(f"summary.csv: cannot be read as CSV ({e})")
+        return 0
+    fresh = _summary_cells(expected_csv)
+    if written[None] != fresh[None]:
+        diffs.append("summary.csv: its columns differ from the suite's (" + ", ".join(written[None][:5]) + ", ...)")
+        return 0
+    checked = 0
+    for key, cells in fresh.items():
+        if key is None:
+            continue
+        old = written.get(key)
+        label = " ".join(k for k in key if k)
+        if old is None:
+            diffs.append(f"summary.csv row {label}: missing")
+            continue
+        for col, v in cells.items():
+            checked += 1
+            if old.get(col) != v:
+                diffs.append(f"summary.csv row {label}: {col} is {old.get(col)!r}, recomputed {v!r}")
+    for key in written:
+        if key is not None and key not in fresh:
+            diffs.append(f"summary.csv row {' '.join(k for k in key if k)}: not produced by the run")
+    return checked
+
+
+def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
+    """Check a run folder against its manifest: outputs, inputs, the suite's code, and every figure recomputed.
+
+    Deterministic figures must match exactly; so must Monte Carlo figures (the seed is recorded).
+    The model is recomputed in-process with the recorded seed, draws and scenario (the reports'
+    figures come from the same functions), so verification takes seconds, not a batch.
+
+    Raises
+    ------
+    RunError
+        The folder is not a finished run, or its manifest is not a run manifest.
+    """
+    from .assumptions import load_appraisal
+    from .batch import summary_csv_text, summary_frame
+    from .business_case import summary_rows
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    diffs: list[str] = []
+
+    # 1. outputs: each recorded file unchanged, nothing added
+    _check_files(manifest["outputs"], run_dir, "output", diffs, inside=True)
+    for rel in run_files(run_dir):
+        if rel not in manifest["outputs"]:
+            diffs.append(f"output {rel}: not written by the run (not in the manifest)")
+
+    # 2. inputs
+    data = (Path(data_dir) if data_dir else Path(manifest["data_dir"])).resolve()
+    _check_files(manifest["inputs"], data.parent, "input", diffs)
+    _check_files(manifest.get("notebooks", {}), PROJECT_ROOT, "suite notebook", diffs)
+
+    # 3. the suite's code
+    now_suite = suite_hashes()
+    changed = sorted(f for f in set(manifest["suite_files"]) | set(now_suite)
+                     if manifest["suite_files"].get(f) != now_suite.get(f))
+    if changed:
+        suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+        commit = suite.get("commit") if isinstance(suite.get("commit"), str) else None
+        where = f" (git checkout {commit[:12]}{', plus the uncommitted changes it had' if suite.get('dirty') else ''})" \
+            if commit else ""
+        diffs.append(f"suite code: {len(changed)} file{'s differ' if len(changed) != 1 else ' differs'} from the code "
+                     f"that produced the run ({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''}); verify "
+                     f"with the suite as it was{where}")
+
+    try:
+        appraisal = load_appraisal(data, partial=True)
+    except Exception as e:  # invalid data now: every metric would differ; say why once
+        diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
+        return VerifyResult(run_dir, diffs, 0, [])
+    recorded = set(manifest["inputs"])
+    for now_file in sorted(input_hashes(appraisal.input_files, base=data.parent)):
+        if now_file not in recorded:
+            diffs.append(f"input {now_file}: new since the run (not in the manifest)")
+
+    # 4. every figure, against the reports' record and against summary.csv
+    checked = 0
+    notes: list[str] = []
+    scen = manifest["scenario"]
+    fresh_reports = []
+    for rep in manifest["reports"]:
+        fresh_rep = dict(rep)
+        fresh_reports.append(fresh_rep)
+        if rep.get("option") is None:
+            continue
+        if rep["status"] != "ok":
+            notes.append(f"report {rep['name']}: recorded as failed, so there are no figures to compare ({rep.get('error')})")
+            continue
+        if rep["option"] not in appraisal.options:
+            diffs.append(f"report {rep['name']}: option {rep['option']!r} no longer loads")
+            continue
+        bc_rows = summary_rows(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
+                               scenario=None if scen == "base" else scen)[3]
+        fresh_rows = json.loads(json.dumps(_clean(bc_rows)))
+        fresh_rep["metrics"] = fresh_rows
+        fresh = {r["scenario"]: r for r in fresh_rows}
+        for old in rep["metrics"] or []:
+            new = fresh.get(old.get("scenario"))
+            if new is None:
+                diffs.append(f"report {rep['name']} scenario {old.get('scenario')}: no longer produced")
+                continue
+            for k, v in old.items():
+                checked += 1
+                if not _same(v, new.get(k)):
+                    diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} was {_shown(v)}, "
+                                 f"now {_shown(new.get(k))}")
+    summary = summary_frame(appraisal, fresh_reports, scen)
+    checked += _compare_summary(run_dir, summary_csv_text(summary), diffs)
+    return VerifyResult(run_dir, diffs, checked, notes)
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    return x
