@@ -28,10 +28,10 @@ mixes figures from two versions of the inputs.
 
 The route to PDF is Typst (the ``typst`` wheel: a self-contained typesetter, no browser, no TeX):
 ``templates/pack/pack.typ`` lays out a JSON of already-formatted text, so a figure prints exactly
-as :func:`money` or :func:`money_m` formats it. Charts are the reports' own plotly figures,
-rendered as SVG (vector, sharp in print) by one headless Chromium
-(:class:`asdm_models.figures.StaticExporter`), and kept whole on a page. The document's date is
-the run's, not today's, so the same run gives the same bytes.
+as :func:`money` or :func:`money_m` formats it. The charts (:mod:`asdm_models.pack_charts`) are
+drawn by Typst too, as vector shapes in the document's own font, and kept whole on a page; the
+reports' plotly charts as PNG/SVG are :mod:`asdm_models.figures`' job. The document's date is the
+run's, not today's, so the same run gives the same bytes.
 
 Money: £m to two decimals (``£1.83m``) in headings, prose and the summary table; full pounds
 (``£1,829,276``) in detail tables; a negative is written with a true minus sign (``−£1,097,367``)
@@ -62,9 +62,6 @@ PACK_TEMPLATE = Path(__file__).parent / "templates" / "pack" / "pack.typ"
 MINUS = "\u2212"
 _HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=[£$\d])")
 
-# Chart sizes in the pack (CSS pixels; the page's text column is 800 px wide).
-_W = 800
-_CHART_HEIGHTS = {"options": 300, "waterfall": 290, "budget": 225}
 
 
 # ---------------------------------------------------------------------------------------------- formats
@@ -204,7 +201,7 @@ class StageContent:
 
     stage: str
     data: dict
-    charts: dict  # file name -> plotly Figure, laid out for the page
+    charts: dict  # name -> drawing (asdm_models.pack_charts), also in data["charts"]
     recommended: str | None  # option id, or None for no change
     rows: pd.DataFrame = field(repr=False)
     details: dict = field(repr=False, default_factory=dict)  # option id -> detail dict (slides reuse it)
@@ -279,8 +276,7 @@ def _vs_baseline(row, base_row, col: str):
 
 def _option_detail(run: RunFolder, row, stage: str, base_row=None) -> dict:
     """Everything the option's page (and slide) shows."""
-    from .charts import budget_impact_figure, waterfall_figure
-    from .figures import print_figure
+    from .pack_charts import budget_drawing, waterfall_drawing
 
     option = row["option"]
     r = run.result(option, stage)
@@ -322,10 +318,9 @@ def _option_detail(run: RunFolder, row, stage: str, base_row=None) -> dict:
         sw_text += f"; {sw['others']} other driver{'s' if sw['others'] != 1 else ''} also switch{'es' if sw['others'] == 1 else ''} it further out." if sw["others"] else "."
     if sw["tornado"]:
         sw_text += f" Between its low and high, {sw['tornado'][0].lower() if not sw['tornado'][0][:2].isupper() else sw['tornado'][0]} moves the result most ({money_m(sw['tornado'][1])} swing)."
-    wf = waterfall_figure(r)
-    cf = budget_impact_figure(r)
-    charts = {f"{option}-waterfall.svg": print_figure(wf, width=_W, height=_CHART_HEIGHTS["waterfall"], title=False),
-              f"{option}-budget.svg": print_figure(cf, width=_W, height=_CHART_HEIGHTS["budget"], title=False)}
+    wf = waterfall_drawing(r)
+    cf = budget_drawing(r)
+    charts = {f"{option}-waterfall": wf, f"{option}-budget": cf}
     entity = not _missing(row["peak_funding_gbp"]) or not _missing(row["breakeven_year"])
     key_left = [["NPSV vs no change (risk- and optimism-bias-adjusted)", money(d)],
                 ["before optimism bias and risk", money(row["npsv_vs_no_change_unadjusted_gbp"])],
@@ -346,27 +341,20 @@ def _option_detail(run: RunFolder, row, stage: str, base_row=None) -> dict:
                       ["Gate", _text(row["gate"])]]
     return {
         "option": option, "name": row["name"], "result": r, "gate": gate, "risk": risk, "switch": sw,
-        "waterfall_fig": wf, "budget_fig": cf,
+
         "heading": f"{row['name']}: {money_m(abs(d))} {better} than no change; {pays}",
         "page": {
             "heading": f"{row['name']}: {money_m(abs(d))} {better} than no change; {pays}",
             "intro": f"{r.inputs.option.description}",
             "key_left": key_left, "key_right": key_right,
-            "waterfall": f"{option}-waterfall.svg", "waterfall_title": minus(_plain_title(wf)),
-            "budget": f"{option}-budget.svg", "budget_title": minus(_plain_title(cf)), "budget_note": budget_note,
+            "waterfall": f"{option}-waterfall", "waterfall_title": minus(wf["title"]),
+            "budget": f"{option}-budget", "budget_title": minus(cf["title"]), "budget_note": budget_note,
             "risk": risk_text, "switching": sw_text,
             "gate": gate.recommendation,
             "gate_sentence": minus(gate.sentence()).replace("Recommendation:", f"Gate ({stage.upper()}):", 1),
         },
         "charts": charts,
     }
-
-
-def _plain_title(fig) -> str:
-    import html
-
-    t = fig.layout.title.text or ""
-    return html.unescape(re.sub(r"<[^>]+>", " ", t)).strip()
 
 
 def _next_step(stage: str) -> str:
@@ -376,8 +364,7 @@ def _next_step(stage: str) -> str:
 def stage_content(run: RunFolder, stage: str) -> StageContent:
     """The pack's content for one stage (formatted text and the charts), from the run folder."""
     from .business_case import assumption_register, recommend
-    from .charts import options_figure
-    from .figures import print_figure
+    from .pack_charts import options_drawing
 
     a = run.appraisal
     rows = run.rows(stage)
@@ -461,9 +448,13 @@ def stage_content(run: RunFolder, stage: str) -> StageContent:
 
     # -- the options compared
     charts = {}
-    of = options_figure(ok, stage, baseline=baseline)
-    charts["options.svg"] = print_figure(of, width=_W, height=max(_CHART_HEIGHTS["options"], 110 + 34 * (len(ok) - 1)),
-                                         title=False)
+    ranked = order[(order["status"] == "ok") & (order["option"] != baseline)]
+    charts["options"] = options_drawing([{k: (None if _missing(v) else v) for k, v in r.items()}
+                                         for _, r in ranked.iterrows()])
+    best = ranked.iloc[0] if len(ranked) else None
+    compare_heading = (f"{best['name']} offers the most value against no change at {stage.upper()} "
+                       f"({money_m(best['npsv_vs_no_change_gbp'])})" if best is not None and best["npsv_vs_no_change_gbp"] > 0
+                       else f"No option beats no change at {stage.upper()}")
     detail_rows = []
     base_rows = ok[ok["option"] == baseline]
     base_row = base_rows.iloc[0] if len(base_rows) else None
@@ -480,12 +471,12 @@ def stage_content(run: RunFolder, stage: str) -> StageContent:
                                       money(row["p50_npsv_vs_no_change_gbp"])],
                             "bold": row["option"] == rec_id, "muted": not row["shortlisted"]})
     compare = {
-        "heading": minus(_plain_title(of)),
+        "heading": minus(compare_heading),
         "intro": ("Every column is against no change, in present value, so that each row adds up: the figure before "
                   "optimism bias and risk, plus the optimism bias and the expected cost of risks the option adds to no "
                   "change's own, is its NPSV against no change. P50 is the median of the Monte Carlo draws; the bar is the "
                   "deterministic figure."),
-        "chart": "options.svg", "chart_title": "NPSV against no change: each option's figure (bar) and its P50 with the "
+        "chart": "options", "chart_title": "NPSV against no change: each option's figure (bar) and its P50 with the "
                                                "P10 to P90 range of the Monte Carlo draws",
         "table": {"header": ["Option", "Before optimism bias and risk", "Optimism bias", "Risk (expected)", "NPSV vs no change",
                              "Council budget vs no change", "P50"],
@@ -558,6 +549,7 @@ def stage_content(run: RunFolder, stage: str) -> StageContent:
         "date": {"year": run.date.year, "month": run.date.month, "day": run.date.day},
         "date_text": f"{run.date.day} {run.date.strftime('%B %Y')}", "run_id": run.run_id, "footer": footer,
         "summary": summary, "compare": compare, "options": pages, "register": register, "provenance": provenance,
+        "charts": charts,
     }
     return StageContent(stage, data, charts, rec_id, rows, details)
 
@@ -569,25 +561,24 @@ def _register_table(reg: pd.DataFrame) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-def _render_charts(content: StageContent, folder: Path, exporter) -> None:
-    for name, fig in content.charts.items():
-        fmt = name.rsplit(".", 1)[1]
-        (folder / name).write_bytes(exporter.render(fig, fmt))
+def _template_files(folder: Path, content: StageContent) -> None:
+    (folder / "data.json").write_text(json.dumps(content.data, ensure_ascii=False, indent=1), encoding="utf-8")
+    for f in ("pack.typ", "charts.typ"):
+        (folder / f).write_bytes((PACK_TEMPLATE.parent / f).read_bytes())
 
 
 def render_pdf(content: StageContent, folder: Path, date: _dt.datetime) -> bytes:
-    """Typeset the pack from ``folder`` (which holds the rendered charts) and return the PDF's bytes."""
+    """Typeset the pack in ``folder`` (a scratch folder) and return the PDF's bytes."""
     import typst
 
-    (folder / "data.json").write_text(json.dumps(content.data, ensure_ascii=False, indent=1), encoding="utf-8")
-    (folder / "pack.typ").write_bytes(PACK_TEMPLATE.read_bytes())
+    _template_files(folder, content)
     try:
         return typst.compile(str(folder / "pack.typ"), root=str(folder), timestamp=date, font_paths=[])
     except typst.TypstError as e:  # a template or data problem: say which
         raise RunError(f"the cabinet pack could not be typeset: {e}") from e
 
 
-def write_pack(run_dir, *, pptx: bool = False, stages=None, data_dir=None, exporter=None) -> list[Path]:
+def write_pack(run_dir, *, pptx: bool = False, stages=None, data_dir=None) -> list[Path]:
     """Write ``RUN_DIR/pack-<stage>.pdf`` for every stage of the run (and ``slides-<stage>.pptx`` with ``pptx``).
 
     Parameters
@@ -600,26 +591,17 @@ def write_pack(run_dir, *, pptx: bool = False, stages=None, data_dir=None, expor
         Default: the run's stages.
     data_dir : path, optional
         Where the appraisal's data is now, if it has moved since the run (its hashes must still match).
-    exporter : StaticExporter, optional
-        A running chart exporter to share (e.g. with ``figures.export_run_figures``); default: one of its own,
-        one browser for all the pack's charts.
 
-    Returns the paths written. Raises :class:`RunError` for a folder that is not a finished run, data
-    that changed since the run, or no Chromium for the charts.
+    Returns the paths written. Raises :class:`RunError` for a folder that is not a finished run, or data
+    that changed since the run. Needs no browser: the pack's charts are drawn by Typst.
     """
-    from .figures import StaticExporter
-
     run = load_run(run_dir, data_dir=data_dir)
     stages = list(stages or run.manifest.get("stages") or sorted(set(run.summary["stage"])))
-    if exporter is None:
-        with StaticExporter() as ex:
-            return write_pack(run_dir, pptx=pptx, stages=stages, data_dir=data_dir, exporter=ex)
     written = []
     for stage in stages:
         content = stage_content(run, stage)
         with tempfile.TemporaryDirectory(prefix=".asdm-pack-") as tmp:
             folder = Path(tmp)
-            _render_charts(content, folder, exporter)
             pdf = render_pdf(content, folder, run.date)
             written.append(write_bytes_atomic(pdf, run.path / f"pack-{stage}.pdf"))
             if pptx:
