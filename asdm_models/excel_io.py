@@ -79,7 +79,6 @@ LINE_TYPES_VALID = ("cost", "income")
 LINE_PER_VALID = ("year", "once")
 LINE_ACCOUNTS_VALID = ("revenue", "capital")
 
-_INFO = ("unit", "about", "follows")  # columns for reading, ignored on import
 _SIMPLE_PCT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?%$")
 _MONEY_INPUT = '"£"#,##0;-"£"#,##0'
 _UNIT_KINDS = {"gbp": "money", "rate": "rate", "year": "year"}  # a driver's unit -> the look of its value cell
@@ -102,8 +101,7 @@ class _Col:
 
 @dataclass(frozen=True)
 class _Block:
-    title: str
-    kind: str  # fields | list | drivers | table
+    title: str  # in column A, above the block's header row
     columns: tuple
 
 
@@ -222,34 +220,34 @@ def _layout() -> dict[str, tuple]:
     field_cols = (_Col("field"), _Col("value", "any"), info("about"))
     stage = _Col("stage", "text", "stage")
     appraisal = (
-        _Block(T_SETTINGS, "fields", field_cols),
-        _Block(T_OBJECTIVES, "list", (_Col("text"),)),
-        _Block(T_SCOPE, "list", (_Col("text"),)),
-        _Block(T_ECONOMY, "drivers", _driver_columns(False) + (info("unit"), info("about"))),
-        _Block(T_CURRENT, "drivers", _driver_columns(True) + (info("unit"), info("follows"), info("about"))),
-        _Block(T_CURRENT_LINES, "table", _line_columns()),
-        _Block(T_CSF, "table", _table_columns(A._CSF)),
-        _Block(T_STAGES, "table", _table_columns(A._Stage, skip=("optimism_bias_override",), first=(stage,))),
-        _Block(T_OVERRIDES, "table", (stage, _Col("category", "text", "optimism_bias_category"), _Col("rate", "rate"))),
-        _Block(T_GATES, "table", (stage,) + tuple(
+        _Block(T_SETTINGS, field_cols),
+        _Block(T_OBJECTIVES, (_Col("text"),)),
+        _Block(T_SCOPE, (_Col("text"),)),
+        _Block(T_ECONOMY, _driver_columns(False) + (info("unit"), info("about"))),
+        _Block(T_CURRENT, _driver_columns(True) + (info("unit"), info("follows"), info("about"))),
+        _Block(T_CURRENT_LINES, _line_columns()),
+        _Block(T_CSF, _table_columns(A._CSF)),
+        _Block(T_STAGES, _table_columns(A._Stage, skip=("optimism_bias_override",), first=(stage,))),
+        _Block(T_OVERRIDES, (stage, _Col("category", "text", "optimism_bias_category"), _Col("rate", "rate"))),
+        _Block(T_GATES, (stage,) + tuple(
             _Col(c.key, c.kind, "metric" if c.key == "metric" else c.enum) for c in _table_columns(A._Gate))),
-        _Block(T_CORRELATIONS, "table", (_Col("driver_1"), _Col("driver_2"), _Col("rank_correlation", "number"))),
+        _Block(T_CORRELATIONS, (_Col("driver_1"), _Col("driver_2"), _Col("rank_correlation", "number"))),
     )
     option = (
-        _Block(T_OPTION, "fields", field_cols),
-        _Block(T_DRIVERS, "drivers", _driver_columns(True) + (info("unit"), info("follows"), info("about"))),
-        _Block(T_FBC, "drivers", _driver_columns(True) + (info("unit"),)),
-        _Block(T_LINES, "table", _line_columns()),
-        _Block(T_ONE_OFF, "table", _table_columns(A._OneOff)),
-        _Block(T_CAPITAL, "table", _table_columns(A._Capital)),
-        _Block(T_SCORES, "table", (_Col("factor", "text", "factor", strict=False), _Col("score", "number"),
+        _Block(T_OPTION, field_cols),
+        _Block(T_DRIVERS, _driver_columns(True) + (info("unit"), info("follows"), info("about"))),
+        _Block(T_FBC, _driver_columns(True) + (info("unit"),)),
+        _Block(T_LINES, _line_columns()),
+        _Block(T_ONE_OFF, _table_columns(A._OneOff)),
+        _Block(T_CAPITAL, _table_columns(A._Capital)),
+        _Block(T_SCORES, (_Col("factor", "text", "factor", strict=False), _Col("score", "number"),
                                    info("about"))),
     )
     params = []
     for names in _distributions():
         params += [p for p in names if p not in params]
-    risks = (_Block(T_RISKS, "table", (_Col("option", "text", "option", strict=False),) + _table_columns(A._Risk)),)
-    uncertain = (_Block(T_UNCERTAIN, "table", (
+    risks = (_Block(T_RISKS, (_Col("option", "text", "option", strict=False),) + _table_columns(A._Risk)),)
+    uncertain = (_Block(T_UNCERTAIN, (
         _Col("applies_to", "text", "applies_to", strict=False), _Col("stage", "text", "uncertain_stage"),
         _Col("driver"), _Col("distribution", "text", "distribution"))
         + tuple(_Col(p, "any") for p in params) + (_Col("source"), _Col("note"), info("unit"))),)
@@ -383,7 +381,7 @@ def _from_cell(cell, value_cell, kind: str):
     if isinstance(v, bool):
         return v, None
     if isinstance(v, (int, float)):
-        if "%" in (cell.number_format or "") and not isinstance(v, bool):
+        if "%" in (cell.number_format or ""):
             text = _percent_text(v, _format_decimals(cell.number_format))
             return (text if text is not None else float(v)), None
         return v, None
@@ -515,7 +513,7 @@ class _TemplateBook:
         sh.finish()
 
 
-def _driver_rows(entries: dict, names, current: dict | None, about: bool = True) -> tuple[list, list]:
+def _driver_rows(entries: dict, names, current: dict | None) -> tuple[list, list]:
     """Rows of a drivers block: every driver in ``names`` (stated or not), then stated ones not in the catalogue."""
     from .catalogue import DRIVERS, _default_text, _unit_text
 
@@ -532,8 +530,7 @@ def _driver_rows(entries: dict, names, current: dict | None, about: bool = True)
         if d is not None:
             row["unit"] = _unit_text(d)
             row["__kinds"] = {"value": _UNIT_KINDS.get(d.unit, "number")}
-            if about:
-                row["about"] = d.label
+            row["about"] = d.label
             if current is not None:
                 cur = current.get(n)
                 cur = cur.get("value") if isinstance(cur, dict) else cur
@@ -801,13 +798,11 @@ def write_template(data_dir, xlsx_path) -> Path:
     'leisure.xlsx'
     """
     from .assumptions import load_appraisal
+    from .workbook import workbook_bytes
 
     appraisal = load_appraisal(data_dir)
     app, options = _read_folder(appraisal)
-    wb = _template_workbook(appraisal, app, options)
-    from .workbook import workbook_bytes
-
-    data = workbook_bytes(wb)
+    data = workbook_bytes(_template_workbook(appraisal, app, options))  # no date: the same folder, the same bytes
     # The round trip is the promise: read the workbook back and compare before anything is written.
     files, errors, _refs = _parse_book(io.BytesIO(data), Path(xlsx_path).name, appraisal.reference)
     if errors:
@@ -848,9 +843,11 @@ def _first_difference(a, b, path="") -> str | None:
             if d is not None:
                 return d
         return None
-    return None if (a == b and type(a) is type(b)) or (a == b and isinstance(a, (int, float)) and isinstance(b, (int, float))
-                                                         and not isinstance(a, bool) and not isinstance(b, bool)) \
-        else (path.lstrip(".") or "a value")
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    same = a == b and (type(a) is type(b) or (number(a) and number(b)))  # 12 and 12.0 are the same value
+    return None if same else (path.lstrip(".") or "a value")
 
 
 # ----------------------------------------------------------------------------------------------

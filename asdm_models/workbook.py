@@ -517,7 +517,7 @@ def _provenance_sheet(sh: _Sheet, appraisal, manifest, run_dir: Path) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def write_results_workbook(run_dir, appraisal=None) -> Path:
+def write_results_workbook(run_dir, appraisal=None, manifest: dict | None = None) -> Path:
     """Write ``results.xlsx`` into a finished run folder; returns its path.
 
     Parameters
@@ -529,6 +529,9 @@ def write_results_workbook(run_dir, appraisal=None) -> Path:
         The appraisal the run used, when the caller has it loaded (the batch does); otherwise it is
         loaded from the manifest's ``data_dir``. Either way the input files' sha256 must match the
         manifest's.
+    manifest : dict, optional
+        The run's manifest, for a caller that writes the workbook before ``manifest.json`` (which a
+        run writes last); by default ``run_dir / "manifest.json"`` is read.
 
     Returns
     -------
@@ -562,11 +565,12 @@ def write_results_workbook(run_dir, appraisal=None) -> Path:
 
     run_dir = Path(run_dir)
     mpath, spath = run_dir / "manifest.json", run_dir / "summary.csv"
-    if not mpath.is_file():
+    if manifest is None and not mpath.is_file():
         raise RunError(f"{run_dir}: no manifest.json; the run did not finish, or this is not a run folder")
     if not spath.is_file():
         raise RunError(f"{run_dir}: no summary.csv; the run folder is incomplete")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    if manifest is None:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
     if appraisal is None:
         appraisal = load_appraisal(_resolve(run_dir, manifest["data_dir"]), partial=True)
     _check_inputs(manifest, appraisal, run_dir)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from asdm_models import OPTION_MODELS, PROJECT_ROOT, appraise, load_appraisal
-from asdm_models.errors import DataErrors
+from asdm_models.errors import AsdmError, DataErrors
 from asdm_models.excel_io import (APPRAISAL_SHEET, LINE_ACCOUNTS_VALID, LINE_PER_VALID, LINE_TYPES_VALID, LISTS_SHEET,
                                   RISKS_SHEET, UNCERTAIN_SHEET, import_workbook, read_workbook, write_template)
 from asdm_models.outputs import ordinary_mode
@@ -250,3 +250,15 @@ def test_read_workbook_gives_the_data_without_writing(round_trip):
     files = read_workbook(book, data)
     assert files["appraisal.yaml"]["appraisal"] == example
     assert set(files) == {"appraisal.yaml"} | {f"options/{o}.yaml" for o in load_appraisal(data).options}
+
+
+def test_a_value_a_cell_cannot_hold_exactly_is_refused_not_rounded(tmp_path):
+    data = copy_data(tmp_path, "example_depot")
+    f = data / "options" / "outsourcing.yaml"
+    text = f.read_text()
+    assert "provider_margin_rate: {value: 6%," in text
+    # 0.05 + 0.01 as Python computes it: 17 significant digits, one more than a cell keeps
+    f.write_text(text.replace("provider_margin_rate: {value: 6%,", "provider_margin_rate: {value: 0.060000000000000005,"))
+    with pytest.raises(AsdmError, match="more significant digits"):
+        write_template(data, tmp_path / "book.xlsx")
+    assert not (tmp_path / "book.xlsx").exists()

@@ -271,6 +271,15 @@ def test_refuses_inputs_changed_since_the_run(run, tmp_path):
         write_results_workbook(run.dir, load_appraisal(tmp_path / "data" / "example_leisure"))
 
 
+def test_can_be_written_before_the_manifest(run, tmp_path):
+    """The batch writes manifest.json last: it can hand its manifest over and get the same workbook."""
+    copy = tmp_path / run.dir.name  # the run's name is on the Provenance sheet
+    shutil.copytree(run.dir, copy)
+    (copy / "manifest.json").unlink()
+    path = write_results_workbook(copy, run.appraisal, manifest=run.manifest)
+    assert path.read_bytes() == run.path.read_bytes()
+
+
 def test_refuses_a_folder_without_manifest(tmp_path):
     with pytest.raises(RunError, match="no manifest.json"):
         write_results_workbook(tmp_path)
