@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from .units import format_gbp, format_probability
 
-__all__ = ["cash_flow_figure", "budget_impact_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
+__all__ = ["cash_flow_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
            "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR"]
 
 OPTION_COLOUR = "#1f6f8b"
@@ -75,32 +75,6 @@ def cash_flow_figure(result) -> go.Figure:
     verb = "saves" if total >= 0 else "costs"
     return style(fig, f"{_e(result.name)} {verb} the council {_m(abs(total))} in cash over "
                       f"{len(years)} years against no change", height=520)
-
-
-def budget_impact_figure(result) -> go.Figure:
-    """The saving against no change in the council's budget by year (nominal cash) against the savings target:
-    the lower half of :func:`cash_flow_figure` on its own, for a printed page or a slide."""
-    fin = result.financial_case
-    years = list(fin.columns)
-    saving = fin.loc["saving_vs_no_change_nominal_gbp"].to_numpy()
-    target = fin.loc["savings_target_nominal_gbp"].to_numpy()
-    fig = go.Figure()
-    fig.add_bar(x=years, y=saving, name="Saving vs no change", marker_color=[GOOD if v >= 0 else BAD for v in saving])
-    fig.add_scatter(x=years, y=target, name="Savings target", mode="lines",
-                    line={"color": TARGET, "dash": "dash", "shape": "hvh"})
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    years_set = [i for i, t in enumerate(target) if t > 0]
-    met = sum(1 for i in years_set if saving[i] >= target[i] - 0.5)
-    name = _e(result.name)
-    if years_set:
-        gap = max(float(target[i] - saving[i]) for i in years_set)
-        title = (f"{name} meets the savings target in every year from {years[years_set[0]]}" if met == len(years_set) else
-                 f"{name} meets the savings target in {met} of {len(years_set)} years (largest shortfall {_m(gap)})")
-    else:
-        total = float(saving.sum())
-        title = f"{name} {'saves' if total >= 0 else 'costs'} the council {_m(abs(total))} in cash against no change"
-    fig.update_yaxes(title_text="saving vs no change")
-    return style(fig, title, height=360)
 
 
 def waterfall_figure(result) -> go.Figure:

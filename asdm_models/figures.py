@@ -171,7 +171,10 @@ def _stable_svg(svg: bytes) -> bytes:
     """plotly.js names its clip paths after a random id per render; one fixed id makes the bytes repeatable."""
     m = _SVG_UID.search(svg)
     if m:
-        svg = re.sub(rb"(?<![0-9a-zA-Z])" + re.escape(m.group(1)) + rb"(?![0-9a-zA-Z])", b"asdm", svg)
+        uid = re.escape(m.group(1))
+        svg = re.sub(rb"(defs-|clip|legend)" + uid, rb"\1asdm", svg)
+        if m.group(1) in svg:  # anywhere else plotly used it
+            svg = svg.replace(m.group(1), b"asdm")
     return svg
 
 
