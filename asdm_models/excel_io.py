@@ -367,6 +367,8 @@ def _from_cell(cell, value_cell, kind: str):
                              "first, or type the value")
     if v is None:
         return _ABSENT, None
+    if cell.data_type == "e" or (value_cell is not None and value_cell.data_type == "e"):
+        return _ABSENT, f"the cell shows Excel's error {v}; type the value instead"
     if isinstance(v, (dt.datetime, dt.date, dt.time)):
         return _ABSENT, (f"a date ({v}) is not valid here; type a financial year as text such as 2027-28 "
                          "(Excel turns some entries into dates), a year index, or a number")
@@ -657,7 +659,8 @@ def _template_workbook(appraisal, app: dict, options: dict):
     for c in app.get("correlations") or []:
         if len(c.get("drivers") or []) != 2 or set(c) - {"drivers", "rank_correlation"}:
             raise AsdmError(f"appraisal.yaml correlations: {c!r} cannot be written in the workbook (two drivers each)")
-        corr.append({"driver_1": c["drivers"][0], "driver_2": c["drivers"][1], "rank_correlation": c.get("rank_correlation")})
+        corr.append({"driver_1": c["drivers"][0], "driver_2": c["drivers"][1],
+                     "rank_correlation": c.get("rank_correlation")})
     w.block(blocks[T_CORRELATIONS], corr, where="appraisal.yaml correlations")
     w.finish("B4")
 
@@ -1346,7 +1349,8 @@ def _read_uncertain(rd: _Reader, ws, wv, layout: tuple, app: _File, by_id: dict)
             section = ("uncertain",) if s == "obc" else ("fbc", "uncertain")
         ident = (target, s, key)
         if ident in seen:
-            rd.error(ws.title, kc, ".".join(section + (str(key),)), f"a second distribution for {key} (also row {seen[ident]})")
+            rd.error(ws.title, kc, ".".join(section + (str(key),)),
+                     f"a second distribution for {key} (also row {seen[ident]})")
             continue
         seen[ident] = r
         spec = {k: v for k, (v, _c) in values.items() if k not in ("applies_to", "stage", "driver")}

@@ -357,7 +357,8 @@ ECONOMIC_HEADERS = ["line", "line (as the report shows it)", "kind", "option: pr
 def _economic_sheet(sh: _Sheet, appraisal, result) -> None:
     stage = appraisal.stages[result.stage].label
     sh.title(f"{result.name}: economic case, {stage}",
-             f"Present values in £, real terms at {appraisal.price_base} prices, discounted ({appraisal.discount_schedule}); "
+             f"Present values in £, real terms at {appraisal.price_base} prices, discounted "
+             f"({appraisal.discount_schedule}); "
              f"scenario {result.scenario}. Income and savings positive, costs negative. The council lens keeps "
              "transfers and the fee in and counts only the council's own flows.")
     rows = _economic_rows(result)

@@ -52,7 +52,8 @@ def cell_of(ws, row_key, header, block_title, key_column=1):
 def books(tmp_path_factory):
     """One template per example, written once from the bundled data (tests copy it before editing)."""
     tmp = tmp_path_factory.mktemp("books")
-    return {ex: write_template(PROJECT_ROOT / "data" / ex, tmp / f"{ex}.xlsx") for ex in ("example_leisure", "example_depot")}
+    return {ex: write_template(PROJECT_ROOT / "data" / ex, tmp / f"{ex}.xlsx")
+            for ex in ("example_leisure", "example_depot")}
 
 
 def workbook_and_data(books, example, tmp_path):

@@ -48,7 +48,8 @@ def run(tmp_path_factory):
     seconds = time.perf_counter() - t
     appraisal = load_appraisal(root / "example_leisure")
     return SimpleNamespace(dir=result.run_dir, path=path, seconds=seconds, appraisal=appraisal, data=root,
-                           wb=openpyxl.load_workbook(path), manifest=json.loads((result.run_dir / "manifest.json").read_text()))
+                           wb=openpyxl.load_workbook(path),
+                           manifest=json.loads((result.run_dir / "manifest.json").read_text()))
 
 
 def table(ws, header_row=HEADER_ROW):
@@ -229,7 +230,8 @@ def test_formats_frozen_headers_and_widths(run):
     # a width that fits: the widest money figure of a column is narrower than the column
     ws = run.wb["Summary"]
     col = headers.index("council_npv_gbp") + 1
-    widest = max(len(f"£{abs(ws.cell(row=r, column=col).value):,.0f}") + 1 for r in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)))
+    widest = max(len(f"£{abs(ws.cell(row=r, column=col).value):,.0f}") + 1
+                 for r in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)))
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width >= widest
 
 
