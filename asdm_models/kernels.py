@@ -203,26 +203,31 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
     failed = out_ipynb.with_name(f"{out_ipynb.stem}.FAILED.ipynb")
     engine_kwargs = {}
     watchdog = None
-    expired = threading.Event()
+    expired, done = threading.Event(), threading.Event()
     if engine == WARM_ENGINE:
         _register_warm_engine()
         engine_kwargs["kernel_cwd"] = str(cwd)
 
-        def expire():
+        def guard():
+            if done.wait(timeout):
+                return
             expired.set()
-            _kill_warm_kernel()
+            while not done.is_set():  # also a kernel that was still starting when the limit passed
+                _kill_warm_kernel()
+                done.wait(0.5)
 
-        watchdog = threading.Timer(timeout, expire)
-        watchdog.daemon = True
+        watchdog = threading.Thread(target=guard, daemon=True, name="asdm-report-limit")
         watchdog.start()
     try:
         papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
                                    progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
                                    engine_name=engine, **engine_kwargs)
+        if expired.is_set():
+            raise TimeoutError("finished after its limit")
     except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
         if expired.is_set():
             reason = f"timed out: the report ran for more than its limit of {timeout} s, so its kernel was stopped"
-        elif type(e).__name__ == "DeadKernelError":
+        elif type(e).__name__ == "DeadKernelError" or not _warm_kernel_alive():
             reason = "the report's kernel died (killed, or out of memory) before the report finished"
         else:
             reason = _reason(e)
@@ -230,8 +235,9 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
             os.replace(partial, failed)
         return "failed", reason
     finally:
+        done.set()
         if watchdog is not None:
-            watchdog.cancel()
+            watchdog.join()
     try:
         nb = nbformat.read(partial, as_version=4)
         _strip_timing(nb)
@@ -282,6 +288,14 @@ def _warm_kernel(kernel_name: str, cwd: str):
         if reply["content"]["status"] != "ok":
             raise RunError(f"could not reset the worker's kernel: {reply['content'].get('evalue')}")
     return km, _WARM["kc"]
+
+
+def _warm_kernel_alive() -> bool:
+    km = _WARM.get("km")
+    try:
+        return km is None or km.is_alive()
+    except Exception:  # a manager that cannot even say is as good as dead
+        return False
 
 
 def _kill_warm_kernel() -> None:

@@ -46,15 +46,16 @@ def input_hashes(paths, base: Path | None = None) -> dict:
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def suite_hashes() -> dict:
+def suite_hashes(package_dir: Path = PACKAGE_DIR) -> dict:
     """``{"asdm_models/<file>": sha256}`` of every file of the installed package (code, templates, data).
 
     Recorded in each run's manifest, so ``asdm verify`` catches a formula changed since the run,
     whether the package is a checkout or an installed copy. Caches (``__pycache__``) are left out:
     Python rewrites them itself.
     """
-    files = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    return {p.relative_to(PACKAGE_DIR.parent).as_posix(): sha256_file(p) for p in sorted(files)}
+    package_dir = Path(package_dir)
+    files = [p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return {p.relative_to(package_dir.parent).as_posix(): sha256_file(p) for p in sorted(files)}
 
 
 def package_versions() -> dict:
