@@ -404,7 +404,8 @@ def stage_content(run: RunFolder, stage: str) -> StageContent:
                     "stage.")
     else:
         conditions = gate.recommendation != "proceed"
-        decision = (f"Decision sought: agree that {choice['name']} proceeds to {_next_step(stage).replace('develop its', 'its')}"
+        step = {"obc": "goes forward to a full business case", "fbc": "moves to transition and implementation"}
+        decision = (f"Decision sought: agree that {choice['name']} {step.get(stage, 'goes forward')}"
                     + (", subject to the conditions of the gate." if conditions else "."))
     passed_over = ("Ranked above it but not recommended: " + "; ".join(f"{n} ({why})" for n, why in passed) + "."
                    if passed else None)
