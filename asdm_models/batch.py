@@ -156,10 +156,11 @@ def _resolve_out(out) -> Path:
 
 def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
               draws: int = DEFAULT_DRAWS, scenario: str | None = None, command: list | None = None,
-              progress: bool = True, timeout: int = 600) -> RunResult:
+              progress: bool = True, timeout: int = 600, images: bool = False, pack: bool = False) -> RunResult:
     """Run the business-case notebook for every option and stage, then the options appraisal.
 
-    Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds. Raises
+    Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds; every run
+    writes ``results.xlsx``, and ``images``/``pack`` add the static charts and the cabinet packs. Raises
     :class:`DataErrors` for invalid data (a broken scenario file included: it would be missing from
     every report) and :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything
     runs. Ctrl-C stops the workers and kernels at once and raises :class:`RunInterrupted` with the
@@ -313,15 +314,78 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                                  if (run_dir / f).exists()]} for r in reports],
         "outputs": {},
     }
+    # Outputs built from the finished reports; one that fails is reported like a failed report, never lost.
+    for name, make in _after_reports():
+        t0 = time.perf_counter()
+        try:
+            make(run_dir, appraisal, manifest)
+            status, error = "ok", None
+        except Exception as e:  # a broken output fails itself, not the run's reports
+            status, error = "failed", " ".join(f"{type(e).__name__}: {e}".split())[:500]
+        entry = {"name": name, "option": None, "stage": None, "status": status, "error": error,
+                 "seconds": round(time.perf_counter() - t0, 1), "metrics": None, "files": []}
+        manifest["reports"].append(entry)
+        reports.append(entry)
+        if status != "ok":
+            ok = False
+            manifest["status"] = "failed"
+            if progress:
+                print(f"  FAILED {name}: {error}", file=sys.stderr)
     manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in run_files(run_dir)}
     write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / MANIFEST)
     marker.unlink(missing_ok=True)
     guardian.kill()
     guardian.join()
+    if images or pack:  # these read the finished run folder (its manifest), then are added to it
+        for entry in write_extras(run_dir, images=images, pack=pack):
+            reports.append(entry)
+            if entry["status"] != "ok":
+                ok = False
+                if progress:
+                    print(f"  FAILED {entry['name']}: {entry['error']}", file=sys.stderr)
+        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     return RunResult(run_dir, reports, summary, ok, manifest)
 
 
-def add_outputs(run_dir: Path, files) -> dict:
+def write_extras(run_dir: Path, *, images: bool = False, pack: bool = False, pptx: bool = True,
+                 data_dir=None) -> list[dict]:
+    """Static charts and/or the cabinet pack of a finished run, recorded in its manifest (so verify checks them).
+
+    Returns one entry per step (``name``, ``status``, ``error``, ``seconds``, ``files``); a step that
+    fails is recorded as failed in the manifest and the run's status becomes failed.
+    """
+    steps = []
+    if images:
+        from .figures import export_run_figures
+
+        steps.append(("figures", lambda: export_run_figures(run_dir)))
+    if pack:
+        from .pack import write_pack
+
+        steps.append(("pack", lambda: write_pack(run_dir, pptx=pptx, data_dir=data_dir)))
+    entries = []
+    for name, make in steps:
+        t0 = time.perf_counter()
+        try:
+            files, status, error = list(make()), "ok", None
+        except Exception as e:  # an output that cannot be made fails itself, never the reports
+            files, status, error = [], "failed", " ".join(f"{type(e).__name__}: {e}".split())[:500]
+        entry = {"name": name, "option": None, "stage": None, "status": status, "error": error,
+                 "seconds": round(time.perf_counter() - t0, 1), "metrics": None,
+                 "files": sorted(Path(f).resolve().relative_to(Path(run_dir).resolve()).as_posix() for f in files)}
+        entries.append(entry)
+        add_outputs(run_dir, files, report=entry)
+    return entries
+
+
+def _after_reports():
+    """What a run writes from its finished reports: ``(name, writer(run_dir, appraisal, manifest))``."""
+    from .workbook import write_results_workbook
+
+    return [("results.xlsx", lambda d, a, m: write_results_workbook(d, a, manifest=m))]
+
+
+def add_outputs(run_dir: Path, files, report: dict | None = None) -> dict:
     """Record files written into a finished run folder after the run (figures, packs, workbooks) in its manifest.
 
     The manifest is rewritten atomically with each file's sha256, so ``asdm verify`` checks them like
@@ -335,6 +399,10 @@ def add_outputs(run_dir: Path, files) -> dict:
         rel = Path(f).resolve().relative_to(run_dir.resolve()).as_posix()
         manifest["outputs"][rel] = sha256_file(run_dir / rel)
     manifest["outputs"] = dict(sorted(manifest["outputs"].items()))
+    if report is not None:
+        manifest["reports"] = [r for r in manifest["reports"] if r.get("name") != report["name"]] + [report]
+        if report["status"] != "ok":
+            manifest["status"] = "failed"
     write_text_atomic(json.dumps(manifest, indent=1), run_dir / MANIFEST)
     return manifest
 

@@ -41,11 +41,36 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--draws", type=int, default=None, help="Monte Carlo draws per report (default: 10000)")
     r.add_argument("--scenario", default=None, help="scenario from scenarios/ to report on (default: base)")
     r.add_argument("--timeout", type=int, default=600, help="each report's time limit in seconds (default: 600)")
+    r.add_argument("--images", action="store_true", help="also write every report chart as SVG and PNG (300 dpi) "
+                   "under figures/ (needs Debian's chromium; adds roughly the batch's own time)")
+    r.add_argument("--pack", action="store_true", help="also write the cabinet pack: pack-<stage>.pdf and "
+                   "slides-<stage>.pptx")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    k = sub.add_parser("pack", help="the cabinet pack of a finished run: one A4 PDF per stage (pack-<stage>.pdf)")
+    k.add_argument("run_dir", type=Path)
+    k.add_argument("--pptx", action="store_true", help="also write the slides, slides-<stage>.pptx")
+    k.add_argument("--images", action="store_true", help="also write every report chart under figures/ (SVG and PNG)")
+    k.add_argument("--data-dir", type=Path, default=None,
+                   help="where the appraisal's data is now, if it moved (its hashes must still match)")
 
     m = sub.add_parser("migrate", help="rewrite an appraisal folder written for an earlier data format (renamed drivers)")
     m.add_argument("data_dir", type=Path)
     m.add_argument("--dry-run", action="store_true", help="list the changes without writing them")
+
+    x = sub.add_parser("excel", help="the assumptions as an Excel workbook and back")
+    xs = x.add_subparsers(dest="excel_command", required=True)
+    xt = xs.add_parser("template", help="write DATA_DIR's assumptions as an editable workbook BOOK (.xlsx): settings and "
+                                        "current service, one sheet per option, risks, uncertain drivers, with drop-down "
+                                        "lists of the valid values; the folder must be valid")
+    xt.add_argument("data_dir", type=Path)
+    xt.add_argument("book", type=Path)
+    xi = xs.add_parser("import", help="validate workbook BOOK by the same rules as the YAML files and write "
+                                      "appraisal.yaml and options/*.yaml into DATA_DIR (an option whose sheet was "
+                                      "deleted loses its file; scenarios/ is left as it is); nothing is written if any "
+                                      "cell is wrong: exit 2 with one line per problem, naming the sheet and cell")
+    xi.add_argument("book", type=Path)
+    xi.add_argument("data_dir", type=Path)
 
     w = sub.add_parser("verify", help="re-run what a run's manifest records and compare every input and metric")
     w.add_argument("run_dir", type=Path)
@@ -84,7 +109,7 @@ def _resolve(p: Path | None) -> Path | None:
 def _dispatch(args, argv_shown=None) -> int:
     from .assumptions import load_appraisal
 
-    for name in ("data_dir", "out", "csv", "run_dir"):
+    for name in ("data_dir", "out", "csv", "run_dir", "book"):  # (pack's --data-dir too: same attribute)
         if getattr(args, name, None) is not None:
             setattr(args, name, _resolve(getattr(args, name)))
 
@@ -126,7 +151,7 @@ def _dispatch(args, argv_shown=None) -> int:
                         seed=DEFAULT_SEED if args.seed is None else args.seed,
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
                         command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
-                        timeout=args.timeout)
+                        timeout=args.timeout, images=args.images, pack=args.pack)
         failed = [r for r in res.reports if r["status"] != "ok"]
         print(f"run folder: {res.run_dir}")
         print(f"{len(res.reports) - len(failed)} of {len(res.reports)} reports ok")
@@ -146,6 +171,37 @@ def _dispatch(args, argv_shown=None) -> int:
         print(f"{args.data_dir}: {verb} {len(changed)} file{'s' if len(changed) != 1 else ''}; "
               "now run `asdm validate` for anything left to do by hand")
         return 0
+    if args.command == "pack":
+        from .batch import write_extras
+        from .verify import read_manifest
+
+        read_manifest(args.run_dir)  # a finished run, or a clear error
+        entries = write_extras(args.run_dir, images=args.images, pack=True, pptx=args.pptx, data_dir=args.data_dir)
+        for e in entries:
+            for f in e["files"]:
+                print(f"written {args.run_dir / f}")
+        failed = [e for e in entries if e["status"] != "ok"]
+        for e in failed:
+            print(f"FAILED {e['name']}: {e['error']}", file=sys.stderr)
+        return 1 if failed else 0
+    if args.command == "excel":
+        from .excel_io import import_workbook, write_template
+
+        if args.excel_command == "template":
+            if args.book.suffix.lower() != ".xlsx":
+                raise RunError(f"{args.book}: give a workbook name ending .xlsx")
+            path = write_template(args.data_dir, args.book)
+            print(f"written {path}: edit it, then `asdm excel import {path} {args.data_dir}`")
+            return 0
+        if not args.book.is_file():
+            raise RunError(f"{args.book}: workbook not found")
+        res = import_workbook(args.book, args.data_dir)
+        for f in res.written:
+            print(f"written {f}")
+        for f in res.removed:
+            print(f"removed {f} (its sheet is no longer in the workbook)")
+        print(f"{args.data_dir}: imported from {args.book.name} and valid")
+        return 0
     if args.command == "verify":
         from .batch import verify_run
 
@@ -153,7 +209,7 @@ def _dispatch(args, argv_shown=None) -> int:
         for n in res.notes:
             print(f"note: {n}")
         if res.ok:
-            print(f"{args.run_dir}: verified ({res.checked} figures and every input hash match)")
+            print(f"{args.run_dir}: verified ({res.checked} figures recomputed, and every output, input and suite file unchanged)")
             return 0
         for d in res.differences:
             print(d)
