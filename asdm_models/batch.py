@@ -322,8 +322,9 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
             status, error = "ok", None
         except Exception as e:  # a broken output fails itself, not the run's reports
             status, error = "failed", " ".join(f"{type(e).__name__}: {e}".split())[:500]
-        entry = {"name": name, "option": None, "stage": None, "status": status, "error": error,
-                 "seconds": round(time.perf_counter() - t0, 1), "metrics": None, "files": []}
+        entry = {"name": name, "kind": "output", "option": None, "stage": None, "status": status, "error": error,
+                 "seconds": round(time.perf_counter() - t0, 1), "metrics": None,
+                 "files": [name] if status == "ok" else []}
         manifest["reports"].append(entry)
         reports.append(entry)
         if status != "ok":
@@ -370,7 +371,7 @@ def write_extras(run_dir: Path, *, images: bool = False, pack: bool = False, ppt
             files, status, error = list(make()), "ok", None
         except Exception as e:  # an output that cannot be made fails itself, never the reports
             files, status, error = [], "failed", " ".join(f"{type(e).__name__}: {e}".split())[:500]
-        entry = {"name": name, "option": None, "stage": None, "status": status, "error": error,
+        entry = {"name": name, "kind": "output", "option": None, "stage": None, "status": status, "error": error,
                  "seconds": round(time.perf_counter() - t0, 1), "metrics": None,
                  "files": sorted(Path(f).resolve().relative_to(Path(run_dir).resolve()).as_posix() for f in files)}
         entries.append(entry)

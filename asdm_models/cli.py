@@ -152,11 +152,17 @@ def _dispatch(args, argv_shown=None) -> int:
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
                         command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
                         timeout=args.timeout, images=args.images, pack=args.pack)
-        failed = [r for r in res.reports if r["status"] != "ok"]
+        notebooks = [r for r in res.reports if r.get("kind", "report") == "report"]
+        outputs = [r for r in res.reports if r.get("kind") == "output"]
         print(f"run folder: {res.run_dir}")
-        print(f"{len(res.reports) - len(failed)} of {len(res.reports)} reports ok")
-        for r in failed:
-            print(f"FAILED {r['name']}: {r['error']}", file=sys.stderr)
+        print(f"{sum(r['status'] == 'ok' for r in notebooks)} of {len(notebooks)} reports ok")
+        done = [f for r in outputs if r["status"] == "ok" for f in r.get("files", [])]
+        if done:
+            shown = done if len(done) <= 8 else done[:8] + [f"... ({len(done) - 8} more)"]
+            print("also written: " + ", ".join(shown))
+        for r in res.reports:
+            if r["status"] != "ok":
+                print(f"FAILED {r['name']}: {r['error']}", file=sys.stderr)
         return 0 if res.ok else 1
     if args.command == "migrate":
         from .migrate import migrate_folder
