@@ -428,7 +428,7 @@ def test_ctrl_c_stops_promptly_and_leaves_the_folder_marked(tmp_path):
 
 def test_a_killed_kernel_fails_its_report_and_the_rest_finish(tmp_path):
     out = tmp_path / "out"
-    proc = _start_run(out, "--jobs", "1")
+    proc = _start_run(out, "--jobs", "2")
     family = _wait_for_kernel(proc)
     kernel = next(k for k in family if b"ipykernel" in Path(f"/proc/{k}/cmdline").read_bytes())
     t0 = time.monotonic()
