@@ -227,7 +227,7 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
     except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
         if expired.is_set():
             reason = f"timed out: the report ran for more than its limit of {timeout} s, so its kernel was stopped"
-        elif type(e).__name__ == "DeadKernelError" or not _warm_kernel_alive():
+        elif type(e).__name__ == "DeadKernelError" or "Kernel died" in str(e) or not _warm_kernel_alive():
             reason = "the report's kernel died (killed, or out of memory) before the report finished"
         else:
             reason = _reason(e)
