@@ -337,6 +337,7 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     marker.unlink(missing_ok=True)
     guardian.kill()
     guardian.join()
+    _point_latest(base_dir, run_dir)
     if images or pack:  # these read the finished run folder (its manifest), then are added to it
         for entry in write_extras(run_dir, images=images, pack=pack):
             reports.append(entry)
@@ -346,6 +347,17 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                     print(f"  FAILED {entry['name']}: {entry['error']}", file=sys.stderr)
         manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     return RunResult(run_dir, reports, summary, ok, manifest)
+
+
+def _point_latest(base_dir: Path, run_dir: Path) -> None:
+    """``OUT/<appraisal>/latest`` -> the newest finished run (a relative link, replaced atomically)."""
+    tmp = base_dir / f".latest-{os.getpid()}"
+    try:
+        tmp.unlink(missing_ok=True)
+        os.symlink(run_dir.name, tmp)
+        os.replace(tmp, base_dir / "latest")
+    except OSError:  # a file system without links: the run folders are still there
+        tmp.unlink(missing_ok=True)
 
 
 def write_extras(run_dir: Path, *, images: bool = False, pack: bool = False, pptx: bool = True,

@@ -20,20 +20,28 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports")
     args = ap.parse_args()
     failed = 0
+    lines = []
     for name in EXAMPLES:
         data_dir = PROJECT_ROOT / "data" / name
         try:
-            res = run_batch(data_dir, args.out, jobs=args.jobs,
+            res = run_batch(data_dir, args.out, jobs=args.jobs, pack=True,
                             command=["make", "reports", f"({name}, --jobs {args.jobs})"])
         except AsdmError as e:
             print(f"{name}: FAILED before running: {e}", file=sys.stderr)
+            lines.append(f"  {name}: FAILED before running (see above)")
             failed += 1
             continue
         base = res.summary[res.summary["scenario"] == "base"]
-        print(format_headline(base.rename(columns={}), None))
-        print(f"{name}: {sum(r['status'] == 'ok' for r in res.reports)} of {len(res.reports)} reports ok")
-        print(f"open {res.run_dir / 'index.html'}\n")
+        print(format_headline(base.rename(columns={}), None) + "\n")
+        notebooks = [r for r in res.reports if r.get("kind", "report") == "report"]
+        bad = [r["name"] for r in res.reports if r["status"] != "ok"]
+        lines.append(f"  {name}: {len(notebooks) - sum(r['status'] != 'ok' for r in notebooks)} of {len(notebooks)} "
+                     f"reports ok{'; FAILED: ' + ', '.join(bad) if bad else ''}; open {res.run_dir / 'index.html'} "
+                     f"(also {args.out / res.run_dir.parent.name / 'latest'}/: pack-obc.pdf, pack-fbc.pdf, "
+                     "slides-*.pptx, results.xlsx)")
         failed += not res.ok
+    print("Summary of make reports:")
+    print("\n".join(lines))
     return 1 if failed else 0
 
 

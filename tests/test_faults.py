@@ -49,6 +49,11 @@ def copy_mini(dest: Path) -> Path:
     return dest / "mini"
 
 
+def run_folders(appraisal_dir: Path) -> list[Path]:
+    """The run folders of an appraisal's output folder (not its ``latest`` link)."""
+    return [d for d in appraisal_dir.iterdir() if not d.is_symlink()]
+
+
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -90,7 +95,7 @@ def small_run(tmp_path_factory):
         os.chdir(old_cwd)
         os.umask(old_mask)
     assert code == 0
-    (run_dir,) = (base / "runs" / "mini").iterdir()
+    (run_dir,) = run_folders(base / "runs" / "mini")
     return run_dir
 
 
@@ -102,6 +107,8 @@ def run_copy(small_run, tmp_path):
 
 
 def test_a_relative_out_works_and_every_report_is_ok(small_run):
+    assert (small_run.parent / "latest").resolve() == small_run.resolve()  # the newest run, by a relative link
+    assert os.readlink(small_run.parent / "latest") == small_run.name
     summary = pd.read_csv(small_run / "summary.csv")
     assert set(summary["status"]) == {"ok"}
     assert (small_run / "shared_service-obc.html").is_file()
@@ -403,7 +410,7 @@ def test_sigkill_of_the_batch_leaves_nothing_running(tmp_path):
     while _alive(family) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _alive(family) == set(), "workers or kernels outlived the batch by 5 s"
-    (run_dir,) = (out / "mini").iterdir()
+    (run_dir,) = run_folders(out / "mini")
     assert not (run_dir / "manifest.json").exists()
     time.sleep(0.5)
     assert "killed" in (run_dir / UNFINISHED_MARKER).read_text()
@@ -421,7 +428,7 @@ def test_ctrl_c_stops_promptly_and_leaves_the_folder_marked(tmp_path):
     assert "left unfinished" in err and "Traceback" not in err
     time.sleep(0.5)
     assert _alive(family) == set()
-    (run_dir,) = (out / "mini").iterdir()
+    (run_dir,) = run_folders(out / "mini")
     assert "interrupted" in (run_dir / UNFINISHED_MARKER).read_text()
     assert not (run_dir / "manifest.json").exists()
 
@@ -437,7 +444,7 @@ def test_a_killed_kernel_fails_its_report_and_the_rest_finish(tmp_path):
     assert proc.returncode == 1, err[-2000:]
     assert time.monotonic() - t0 < 90
     assert "2 of 3 reports ok" in stdout and "kernel died" in err
-    (run_dir,) = (out / "mini").iterdir()
+    (run_dir,) = run_folders(out / "mini")
     assert (run_dir / "manifest.json").is_file()
     m = json.loads((run_dir / "manifest.json").read_text())
     assert sorted(r["status"] for r in m["reports"] if r.get("kind", "report") == "report") == ["failed", "ok", "ok"]
