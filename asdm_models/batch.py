@@ -37,9 +37,10 @@ import pandas as pd
 from .assumptions import STAGES, load_appraisal
 from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS
 from .errors import RunError, ScenarioError
-from .kernels import (RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook, kill_run_processes,
-                      remove_connection_dir, start_guardian, worker_init)
+from .kernels import (PLOTLY_JS_FILE, RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook,
+                      kill_run_processes, remove_connection_dir, start_guardian, worker_init, write_plotly_js)
 from .outputs import spreadsheet_safe_frame, write_text_atomic
+from .pack import inputs_digest
 from .provenance import git_commit, input_hashes, package_versions, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
 from .run_pages import index_html, summary_html
@@ -77,11 +78,11 @@ class RunResult:
     manifest: dict = field(repr=False, default_factory=dict)
 
 
-def _run_report(notebook, run_dir, name, option, stage, title, params, timeout) -> dict:
-    """One report (runs in a worker process, on the worker's warm kernel)."""
+def _run_report(notebook, run_dir, name, option, stage, title, params, timeout, html=None) -> dict:
+    """One report (runs in a worker process, on the worker's warm kernel); ``html``: the export's options."""
     t0 = time.perf_counter()
     status, error = execute_notebook(notebook, run_dir / f"{name}.ipynb", params, cwd=run_dir, title=title,
-                                     timeout=timeout, engine=WARM_ENGINE)
+                                     timeout=timeout, engine=WARM_ENGINE, **(html or {}))
     return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
             "seconds": round(time.perf_counter() - t0, 1)}
 
@@ -155,11 +156,15 @@ def _resolve_out(out) -> Path:
 
 def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
               draws: int = DEFAULT_DRAWS, scenario: str | None = None, command: list | None = None,
-              progress: bool = True, timeout: int = 600, images: bool = False, pack: bool = False) -> RunResult:
+              progress: bool = True, timeout: int = 600, images: bool = False, pack: bool = False,
+              self_contained: bool = False) -> RunResult:
     """Run the business-case notebook for every option and stage, then the options appraisal.
 
     Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds; every run
-    writes ``results.xlsx``, and ``images``/``pack`` add the static charts and the cabinet packs. Raises
+    writes ``results.xlsx``, and ``images``/``pack`` add the static charts and the cabinet packs. The HTML
+    reports share one local copy of plotly.js in the run folder (``plotly.min.js``); ``self_contained``
+    embeds it in each report instead (about 5 MB each), for a report sent on its own. Every report's
+    footer states the run's provenance (run id, suite version and commit, inputs digest, date). Raises
     :class:`DataErrors` for invalid data (a broken scenario file included: it would be missing from
     every report) and :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything
     runs. Ctrl-C stops the workers and kernels at once and raises :class:`RunInterrupted` with the
@@ -210,6 +215,15 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     metrics_dir = run_dir / ".metrics"
     metrics_dir.mkdir()
     conn_dir = run_dir / CONNECTION_DIR
+    # What every report's footer states, known before any report runs (and recorded in the manifest).
+    inputs = input_hashes(appraisal.input_files, base=data_dir.parent)
+    suite, packages = git_commit(), package_versions()
+    provenance = {"run_id": run_id, "version": packages.get("asdm") or "", "commit": suite.get("commit"),
+                  "dirty": bool(suite.get("dirty")), "inputs_sha256": inputs_digest({"inputs": inputs}),
+                  "date": f"run started {started.replace('T', ' ').replace('+00:00', ' UTC')}"}
+    html = {"plotly_js": "embed" if self_contained else "shared", "provenance": provenance}
+    if not self_contained:
+        write_plotly_js(run_dir)  # one shared, local copy for every report of the run (still offline)
 
     tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o not in broken]
     failed_tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o in broken]
@@ -242,10 +256,10 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                                    initializer=worker_init, initargs=(os.getpid(), str(conn_dir)))
         # The options appraisal computes its own figures, so it runs alongside the option reports.
         futures = [pool.submit(_run_report, OPTIONS_NOTEBOOK, run_dir, "options_appraisal", None, ",".join(stages),
-                               f"{appraisal.title}: options appraisal", params(), timeout)]
+                               f"{appraisal.title}: options appraisal", params(), timeout, html)]
         futures += [pool.submit(_run_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
                                 f"{appraisal.options[option].name}: {stage.upper()}",
-                                params(option, stage, f"{name}.json"), timeout) for name, option, stage in tasks]
+                                params(option, stage, f"{name}.json"), timeout, html) for name, option, stage in tasks]
         for fut in as_completed(futures):
             r = fut.result()
             reports.append(r)
@@ -297,17 +311,23 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         # The run again, exactly: absolute paths and every setting (the command as typed is kept beside it).
         "command": ["asdm", "run", str(data_dir), "--out", str(out), "--options", ",".join(options), "--stages",
                     ",".join(stages), "--seed", str(seed), "--draws", str(draws), "--scenario", scen, "--jobs",
-                    str(jobs), "--timeout", str(timeout)],
+                    str(jobs), "--timeout", str(timeout)]
+                   + (["--images"] if images else []) + (["--pack"] if pack else [])
+                   + (["--self-contained"] if self_contained else []),
         "command_as_typed": command,
-        "data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen, "options": options,
+        # Absolute, and relative to the run folder: a tree moved as a whole (data beside reports) still verifies.
+        "data_dir": str(data_dir), "data_dir_relative": Path(os.path.relpath(data_dir, run_dir)).as_posix(),
+        "seed": seed, "draws": draws, "scenario": scen, "options": options,
         "stages": stages, "jobs": jobs, "timeout_seconds": timeout, "executor": "local process pool",
         # Data files relative to the data folder's parent (so a moved copy can be verified with --data-dir),
         # notebooks relative to the suite.
-        "inputs": input_hashes(appraisal.input_files, base=data_dir.parent),
+        "inputs": inputs, "inputs_sha256": provenance["inputs_sha256"],
         "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK], base=PROJECT_ROOT),
         "suite_files": suite_hashes(),
-        "packages": package_versions(),
-        "suite": git_commit(), "status": "ok" if ok else "failed",
+        "packages": packages,
+        "suite": suite, "status": "ok" if ok else "failed",
+        # How the HTML reports load plotly.js: from the run folder's shared copy, or embedded in each one.
+        "plotly_js": "embedded in each report" if self_contained else PLOTLY_JS_FILE,
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
                     | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
                                  if (run_dir / f).exists()]} for r in reports],

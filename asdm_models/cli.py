@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                    "under figures/ (needs Debian's chromium; adds roughly the batch's own time)")
     r.add_argument("--pack", action="store_true", help="also write the cabinet pack: pack-<stage>.pdf and "
                    "slides-<stage>.pptx")
+    r.add_argument("--self-contained", action="store_true",
+                   help="embed plotly.js in every HTML report (about 5 MB each) so that each opens on its own; by "
+                        "default the reports share one local copy, plotly.min.js in the run folder (still offline)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     k = sub.add_parser("pack", help="the cabinet pack of a finished run: one A4 PDF per stage (pack-<stage>.pdf)")
@@ -151,7 +154,8 @@ def _dispatch(args, argv_shown=None) -> int:
                         seed=DEFAULT_SEED if args.seed is None else args.seed,
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
                         command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
-                        timeout=args.timeout, images=args.images, pack=args.pack)
+                        timeout=args.timeout, images=args.images, pack=args.pack,
+                        self_contained=args.self_contained)
         notebooks = [r for r in res.reports if r.get("kind", "report") == "report"]
         outputs = [r for r in res.reports if r.get("kind") == "output"]
         print(f"run folder: {res.run_dir}")

@@ -31,7 +31,8 @@ from .errors import RunError
 from .outputs import write_text_atomic
 
 __all__ = ["execute_notebook", "check_parameters", "worker_init", "start_guardian", "RUN_TOKEN_ENV",
-           "kill_run_processes", "worker_pids", "remove_connection_dir", "WARM_ENGINE"]
+           "kill_run_processes", "worker_pids", "remove_connection_dir", "WARM_ENGINE", "PLOTLY_JS_FILE",
+           "write_plotly_js"]
 
 WARM_ENGINE = "asdm-warm-kernel"
 #: Environment variable that every process of a run inherits (workers, kernels): how the guardian finds them.
@@ -170,13 +171,39 @@ def _strip_timing(nb) -> None:
                 cpm.pop(k, None)
 
 
-def _export_html(nb, title: str) -> str:
-    from nbconvert import HTMLExporter
+#: The run folder's one shared copy of plotly.js, referenced by every report written with ``plotly_js="shared"``.
+PLOTLY_JS_FILE = "plotly.min.js"
+PLOTLY_JS_MODES = ("shared", "embed")
+
+
+def write_plotly_js(folder: Path) -> Path:
+    """Write the shared, local copy of plotly.js (the version the reports were drawn with) into ``folder``."""
     from plotly.offline import get_plotlyjs
 
+    path = Path(folder) / PLOTLY_JS_FILE
+    write_text_atomic(get_plotlyjs(), path)
+    return path
+
+
+def _export_html(nb, title: str, *, plotly_js: str = "embed", provenance: dict | None = None) -> str:
+    """The report as HTML with code hidden: plotly.js embedded (``"embed"``: one self-contained file, about
+    5 MB) or loaded from the run folder's shared copy (``"shared"``: ``<script src="plotly.min.js">``, a
+    relative path, so still offline); ``provenance`` (run id, suite version and commit, inputs digest,
+    date) is printed in the page's footer."""
+    from nbconvert import HTMLExporter
+
+    if plotly_js not in PLOTLY_JS_MODES:
+        raise ValueError(f"plotly_js must be one of {', '.join(PLOTLY_JS_MODES)}, got {plotly_js!r}")
+    resources = {"metadata": {"name": title}, "asdm_provenance": provenance or {}}
+    if plotly_js == "shared":
+        resources["plotly_js_src"] = PLOTLY_JS_FILE
+    else:
+        from plotly.offline import get_plotlyjs
+
+        resources["plotly_js"] = get_plotlyjs()
     exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "plotly_js": get_plotlyjs()})
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
@@ -188,13 +215,16 @@ def _reason(e: BaseException) -> str:
 
 
 def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path, title: str,
-                     timeout: int = 600, engine: str | None = None) -> tuple[str, str | None]:
+                     timeout: int = 600, engine: str | None = None, plotly_js: str = "embed",
+                     provenance: dict | None = None) -> tuple[str, str | None]:
     """Execute one notebook with papermill and write ``.ipynb`` and ``.html`` atomically.
 
     ``timeout`` is the wall-clock limit of the whole report in seconds (each cell gets the same
     limit through papermill; with the warm engine, a report still running at the limit has its kernel
     killed). Returns ``(status, error)``: ``("ok", None)`` or ``("failed", reason)``. A failed notebook
     is kept as ``<name>.FAILED.ipynb`` for diagnosis and no ``.ipynb``/``.html`` of the report is written.
+    ``plotly_js`` and ``provenance`` are passed to the HTML export (see :func:`_export_html`); with
+    ``"shared"`` the caller writes :data:`PLOTLY_JS_FILE` beside the report (:func:`write_plotly_js`).
     """
     import nbformat
     import papermill
@@ -241,7 +271,7 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
     try:
         nb = nbformat.read(partial, as_version=4)
         _strip_timing(nb)
-        body = _export_html(nb, title)
+        body = _export_html(nb, title, plotly_js=plotly_js, provenance=provenance)
         write_text_atomic(body, out_ipynb.with_suffix(".html"))
         write_text_atomic(nbformat.writes(nb), out_ipynb)
     except Exception as e:  # export problems fail the report, never the batch
@@ -255,7 +285,6 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
 def _warm_kernel(kernel_name: str, cwd: str):
     """The worker's kernel and its client: started on first use, wiped clean before every later report."""
     from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.manager import KernelManager
     from jupyter_core.utils import run_sync
 
     km = _WARM.get("km")
@@ -263,13 +292,17 @@ def _warm_kernel(kernel_name: str, cwd: str):
         _shutdown_warm_kernel()
         km = None
     if km is None:
-        km = KernelManager(kernel_name=kernel_name)
-        cdir = _WARM.get("connection_dir")
-        if cdir:  # in the run's folder for connection files, which the guardian removes if the run is killed
-            os.makedirs(cdir, exist_ok=True)
-            km.connection_file = os.path.join(cdir, f"kernel-{os.getpid()}-{time.monotonic_ns()}.json")
+        km = _kernel_manager(kernel_name, _WARM.get("connection_dir"))
         # No history database: the execution counter is reset per report, which a history would refuse.
-        km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+        extra = ["--HistoryManager.enabled=False"]
+        if km.transport == "tcp":
+            # Only when the run folder's path is too long for a Unix socket (see _kernel_manager): ipykernel
+            # then warns on every start that TCP is unencrypted. The ports are bound on 127.0.0.1 only and
+            # each message is signed with the connection file's key (readable by this user only), so on one
+            # machine there is no one to eavesdrop: silence the kernel's own log (warnings of the code the
+            # reports run still reach their outputs).
+            extra.append("--IPKernelApp.log_level=ERROR")
+        km.start_kernel(cwd=cwd, extra_arguments=extra)
         # An asynchronous client, as nbclient itself uses: with a blocking one, nbclient's waits on the
         # kernel's channels block its event loop, so the check that the kernel is still alive never runs
         # and a kernel that dies mid-report hangs the worker for good.
@@ -288,6 +321,35 @@ def _warm_kernel(kernel_name: str, cwd: str):
         if reply["content"]["status"] != "ok":
             raise RunError(f"could not reset the worker's kernel: {reply['content'].get('evalue')}")
     return km, _WARM["kc"]
+
+
+#: Longest path a Unix socket may have on Linux (``sun_path`` is 108 bytes with its terminating NUL).
+_MAX_SOCKET_PATH = 107
+
+
+def _kernel_manager(kernel_name: str, connection_dir: str | None):
+    """A kernel manager on the IPC transport, its connection file and sockets in ``connection_dir``.
+
+    IPC (Unix domain sockets) rather than TCP: nothing listens on a network port, not even on
+    127.0.0.1, so ipykernel has no reason to warn "Kernel is running over TCP without encryption" for
+    every worker (messages are still signed with the connection file's key). The sockets are ``<connection file stem>-ipc-<n>`` in the run's ``.kernels/``
+    folder, which the batch (or the guardian, after a kill) removes with the connection files. A socket
+    path is limited to 107 bytes; a run folder too deep for that gets TCP on 127.0.0.1 instead.
+    """
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    folder = connection_dir or jupyter_runtime_dir()
+    os.makedirs(folder, exist_ok=True)
+    _WARM["kernels_started"] = n = _WARM.get("kernels_started", 0) + 1
+    stem = os.path.join(os.path.abspath(folder), f"kernel-{os.getpid()}-{n}")
+    if os.name == "posix" and len(os.fsencode(stem + "-ipc-99")) <= _MAX_SOCKET_PATH:
+        km = KernelManager(kernel_name=kernel_name, transport="ipc")
+        km.ip = stem + "-ipc"  # set before the connection file is written (the default would be relative to cwd)
+    else:
+        km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
+    km.connection_file = stem + ".json"
+    return km
 
 
 def _warm_kernel_alive() -> bool:
