@@ -12,10 +12,17 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from .units import format_gbp, format_probability
+from .units import axis_gbp_ticks, format_probability, gbp_m
 
 __all__ = ["cash_flow_figure", "waterfall_figure", "tornado_figure", "distribution_figure", "fan_figure",
-           "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR"]
+           "entity_cash_figure", "options_figure", "scenario_figure", "style", "OPTION_COLOUR", "BASE_COLOUR",
+           "PLOTLY_CONFIG", "live_figure", "wrap_title", "median_crossover"]
+
+# Every chart of the reports and of the explorer: no "Share chart" button (it uploads the figure to Plotly's
+# cloud service: pre-decision, commercially sensitive figures must never be one click from leaving the
+# council), no Plotly logo, and a width that follows the page.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendChartToCloud"], "responsive": True}
+TITLE_CHARS = 78  # a title wraps to lines of at most this many characters: it fits a 1024-px projector
 
 OPTION_COLOUR = "#1f6f8b"
 BASE_COLOUR = "#9aa5ab"
@@ -28,18 +35,102 @@ TOTAL = "#3d4f5c"  # a waterfall's total bar
 
 
 def style(fig: go.Figure, title: str, *, height: int = 420, money_axis: str = "y") -> go.Figure:
-    """House style: white, readable, £ on the money axis, title stating the finding."""
-    fig.update_layout(template="plotly_white", title={"text": title, "x": 0.01, "xanchor": "left"},
-                      height=height, margin={"l": 70, "r": 30, "t": 70, "b": 50},
+    """House style: white, readable, £m on the money axis, title stating the finding (wrapped to fit).
+
+    The money axis carries explicit ticks in the reports' number style (``£1.50m``, ``−£0.50m``), not plotly's
+    SI prefixes (``£1.5M``, ``£500k``); see :func:`~asdm_models.units.axis_gbp_ticks`.
+    """
+    text = wrap_title(title)
+    lines = text.count("<br>") + 1
+    fig.update_layout(template="plotly_white", title={"text": text, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+                      height=height + 22 * (lines - 1), autosize=True,
+                      margin={"l": 80, "r": 30, "t": 70 + 22 * (lines - 1), "b": 50},
                       font={"family": "Arial, sans-serif", "size": 13},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
                       separators=".,")
-    axis = {"tickprefix": "£", "tickformat": ",.3~s"}
-    if money_axis == "y":
-        fig.update_yaxes(**axis)
-    elif money_axis == "x":
-        fig.update_xaxes(**axis)
+    if money_axis in ("x", "y"):
+        _money_ticks(fig, money_axis)
     return fig
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """A long title broken into lines of at most ``width`` characters at spaces (plotly never wraps a title
+    itself, so a long one is cut off on a narrow page). Existing ``<br>`` breaks are kept.
+
+    >>> wrap_title("Swimming and leisure trust is £1.38m better than no change (NPSV, OBC, risk- and optimism-bias-adjusted)")
+    'Swimming and leisure trust is £1.38m better than no change (NPSV, OBC, risk-<br>and optimism-bias-adjusted)'
+    """
+    out = []
+    for part in str(title).split("<br>"):
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                out.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        out.append(line)
+    return "<br>".join(out)
+
+
+def _axis_values(fig: go.Figure, letter: str) -> dict:
+    """The values each money axis must show, by axis id (``y``, ``y2`` ...): bars with their base, waterfalls
+    as running totals, error bars at their ends."""
+    out: dict = {}
+    for tr in fig.data:
+        ax = (getattr(tr, f"{letter}axis", None) or letter)
+        orient = getattr(tr, "orientation", None)
+        if tr.type in ("bar", "waterfall"):
+            value_letter = "x" if orient == "h" else "y"
+        else:
+            value_letter = letter
+        if value_letter != letter:
+            continue
+        v = getattr(tr, letter, None)
+        if v is None:
+            continue
+        vals = np.asarray([x for x in v if x is not None], dtype=float).ravel()
+        if tr.type == "waterfall":
+            measure = list(tr.measure or ["relative"] * len(vals))
+            run, tot = 0.0, []
+            for m, x in zip(measure, vals):
+                run = x if m in ("total", "absolute") else run + x
+                tot.append(run)
+            vals = np.asarray(tot)
+        elif tr.type == "bar" and tr.base is not None:
+            base = np.broadcast_to(np.asarray(tr.base, dtype=float), vals.shape)
+            vals = np.concatenate([base, base + vals])
+        err = getattr(tr, f"error_{letter}", None)
+        if err is not None and err.array is not None:
+            plus = np.asarray(err.array, dtype=float)
+            minus_ = np.asarray(err.arrayminus if err.arrayminus is not None else err.array, dtype=float)
+            vals = np.concatenate([vals, vals + plus, vals - minus_])
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            out.setdefault(ax, []).append(vals)
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _money_ticks(fig: go.Figure, letter: str) -> None:
+    for ax, vals in _axis_values(fig, letter).items():
+        lo, hi = float(vals.min()), float(vals.max())
+        pad = 0.08 * (max(hi, 0.0) - min(lo, 0.0) or 1.0)  # room for labels outside the bars
+        pos, labels = axis_gbp_ticks(lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0))
+        name = ax.replace(letter, f"{letter}axis", 1)
+        fig.layout[name].update(tickmode="array", tickvals=pos, ticktext=[t.replace("\u2060", "") for t in labels],
+                                tickprefix="", hoverformat=",.0f", automargin=True)
+
+
+def live_figure(fig: go.Figure) -> go.FigureWidget:
+    """A ``FigureWidget`` for the explorer, with the reports' toolbar (:data:`PLOTLY_CONFIG`). Its data change in
+    place as the sliders move, so its money axes go back to plotly's own ticks (in £), which follow the data;
+    fixed ticks computed for the first figures would go stale."""
+    w = go.FigureWidget(fig)
+    w._config = dict(PLOTLY_CONFIG)
+    for name in list(w.layout):
+        if name.startswith(("xaxis", "yaxis")) and w.layout[name].tickmode == "array":
+            w.layout[name].update(tickmode="auto", tickvals=None, ticktext=None, tickprefix="£", tickformat=",.3~s")
+    return w
 
 
 def _e(text) -> str:
@@ -48,7 +139,9 @@ def _e(text) -> str:
 
 
 def _m(x: float) -> str:
-    return format_gbp(x, millions=abs(x) >= 1_000_000)
+    """£m for chart titles and labels (``£1.38m``, ``−£0.23m``): the reports' one number style. Plotly's SVG
+    text never wraps, so the word joiner that keeps HTML prose together is left out."""
+    return gbp_m(x).replace("\u2060", "")
 
 
 def cash_flow_figure(result) -> go.Figure:
@@ -134,8 +227,31 @@ def distribution_figure(mc, name: str = "the option") -> go.Figure:
     return fig
 
 
+def median_crossover(years, cumulative) -> tuple[str | None, str | None]:
+    """``(first, lasting)``: the first year in which a cumulative path is 0 or more, and the year from which it
+    stays 0 or more to the end of the period (the rule payback uses, see :func:`~asdm_models.metrics.payback_index`);
+    ``None`` where there is none. They differ when the path crosses zero and falls back below it.
+
+    >>> median_crossover(["a", "b", "c", "d"], [5.0, -1.0, -2.0, 3.0])
+    ('a', 'd')
+    >>> median_crossover(["a", "b"], [1.0, -1.0])
+    ('a', None)
+    """
+    c = np.asarray(cumulative, dtype=float)
+    years = list(years)
+    first = next((y for y, v in zip(years, c) if v >= 0), None)
+    neg = np.flatnonzero(c < 0)
+    if not len(neg):
+        return first, years[0] if years else None
+    last = int(neg[-1])
+    return first, (years[last + 1] if last + 1 < len(years) else None)
+
+
 def fan_figure(mc, name: str = "the option") -> go.Figure:
-    """How the case builds up: cumulative discounted NPSV vs no change by year, P10-P90 band."""
+    """How the case builds up: cumulative discounted NPSV vs no change by year, P10-P90 band.
+
+    The title names the year from which the median path *stays* ahead of no change (as payback does), not the
+    first year it touches zero: an early crossing that falls back below zero is no crossover."""
     fan = mc.fan()
     years = list(fan.index)
     fig = go.Figure()
@@ -145,11 +261,18 @@ def fan_figure(mc, name: str = "the option") -> go.Figure:
     fig.add_scatter(x=years, y=fan["p75"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
     fig.add_scatter(x=years, y=fan["p25"], mode="lines", line={"width": 0}, fill="tonexty",
                     fillcolor="rgba(31,111,139,0.35)", name="P25 to P75")
-    fig.add_scatter(x=years, y=fan["p50"], mode="lines+markers", line={"color": OPTION_COLOUR}, name="P50")
+    fig.add_scatter(x=years, y=fan["p50"], mode="lines+markers", line={"color": OPTION_COLOUR}, name="P50 (median)")
     fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    cross = next((y for y, v in zip(years, fan["p50"]) if v >= 0), None)
-    title = (f"On the median path {_e(name)} overtakes no change in {cross}" if cross else
-             f"On the median path {_e(name)} does not overtake no change within the period")
+    first, lasting = median_crossover(years, fan["p50"])
+    if lasting == years[0]:
+        title = f"On the median path {_e(name)} is ahead of no change from the first year (cumulative NPSV)"
+    elif lasting:
+        title = f"On the median path {_e(name)} stays ahead of no change from {lasting} (cumulative NPSV)"
+        if first != lasting:
+            title += f"; it is briefly ahead in {first} and falls back"
+    else:
+        title = f"On the median path {_e(name)} does not stay ahead of no change within the period (cumulative NPSV)"
+    fig.update_xaxes(type="category")
     return style(fig, title)
 
 

@@ -20,6 +20,11 @@ __all__ = [
     "format_gbp",
     "format_pct",
     "format_probability",
+    "MINUS",
+    "minus",
+    "gbp_m",
+    "gbp_full",
+    "axis_gbp_ticks",
 ]
 
 _PCT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*%\s*$")
@@ -205,3 +210,101 @@ def format_probability(p: float | None) -> str:
     if p > 0.995 or p < 0.005:
         return format_pct(p, 1)
     return format_pct(p, 0)
+
+
+# ------------------------------------------------------------------------------------------------
+# The one number style of the reports, the run pages and the charts (issue 10, point 7):
+# * headings, prose, summary tables and chart labels: £m to two decimals below £100m (one above), ``gbp_m``;
+# * detail tables: full pounds, ``gbp_full``;
+# * negatives with a true minus sign (U+2212) joined to the figure by a word joiner (U+2060), so that a
+#   browser never breaks ``−£1.10m`` after its sign; table cells of numbers are also ``white-space: nowrap``;
+# * probabilities, everywhere, by :func:`format_probability` (``>99.9%`` unless certain); rates by
+#   :func:`format_pct`.
+# ------------------------------------------------------------------------------------------------
+MINUS = "\u2212"
+_WJ = "\u2060"
+_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=[£$\d])")
+
+
+def minus(text: str) -> str:
+    """A hyphen-minus before a number or £ becomes a true minus sign glued to it; other hyphens stay.
+
+    >>> minus("-£1,097,367 in 2026-27, -3.5%") == "\u2212\u2060£1,097,367 in 2026-27, \u2212\u20603.5%"
+    True
+    """
+    return _HYPHEN_MINUS.sub(MINUS + _WJ, str(text))
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def gbp_m(x, *, signed: bool = False) -> str:
+    """Money in £m for headings, prose, summary tables and chart labels: ``£1.83m``, ``−£0.23m``.
+
+    Two decimals below £100m, one above; empty where the figure does not apply.
+
+    >>> gbp_m(1829275.57), gbp_m(None), gbp_m(123_456_789)
+    ('£1.83m', '', '£123.5m')
+    >>> gbp_m(-233677.4).replace("\u2060", "")
+    '−£0.23m'
+    >>> gbp_m(1_380_000, signed=True)
+    '+£1.38m'
+    """
+    if _missing(x):
+        return ""
+    x = float(x)
+    if math.isinf(x):
+        return minus(format_gbp(x, millions=True, signed=signed))
+    m = abs(x) / 1e6
+    r = _round_half_up(m, 2)
+    r, digits = (r, 2) if r < 100 else (_round_half_up(m, 1), 1)
+    sign = ("-" if x < 0 else ("+" if signed else "")) if r != 0 else ""
+    shown = f"{sign}£{r:,.{digits}f}m"
+    return minus(shown)
+
+
+def gbp_full(x, *, signed: bool = False) -> str:
+    """Full pounds for detail tables: ``−£1,097,367`` (true minus, never split); empty where it does not apply.
+
+    >>> gbp_full(-1097367.4).replace("\u2060", ""), gbp_full(None), gbp_full(12_345_678)
+    ('−£1,097,367', '', '£12,345,678')
+    """
+    return "" if _missing(x) else minus(format_gbp(float(x), millions=False, signed=signed))
+
+
+def axis_gbp_ticks(lo: float, hi: float, n: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions and labels for a money axis in the reports' style (``£1.50m``, ``−£0.50m``), instead of
+    plotly's SI prefixes (``£5M``, ``£500k``). Positions are round steps (1, 2, 2.5 or 5 times a power of ten)
+    covering ``lo`` to ``hi`` and always include 0.
+
+    >>> pos, labels = axis_gbp_ticks(-400_000, 2_300_000)
+    >>> pos
+    [-1000000.0, 0.0, 1000000.0, 2000000.0, 3000000.0]
+    >>> [t.replace("\u2060", "") for t in labels]
+    ['−£1.0m', '£0', '£1.0m', '£2.0m', '£3.0m']
+    >>> [t.replace("\u2060", "") for t in axis_gbp_ticks(-60_000, 210_000)[1]]
+    ['−£0.1m', '£0', '£0.1m', '£0.2m', '£0.3m']
+    """
+    lo, hi = float(min(lo, 0.0)), float(max(hi, 0.0))
+    span = hi - lo
+    if not math.isfinite(span) or span <= 0:
+        span = 1_000_000.0
+    raw = span / max(n - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(k * mag for k in (1, 2, 2.5, 5, 10) if k * mag >= raw)
+    start = math.floor(lo / step) * step
+    stop = math.ceil(hi / step) * step
+    pos = [round(start + i * step, 6) for i in range(int(round((stop - start) / step)) + 1)]
+    pos = [0.0 if abs(p) < 1e-9 else float(p) for p in pos]
+    # decimals of £m enough to show the step (0.25 -> 2, 0.5 -> 1, 1 -> 1), one at least, three at most
+    digits = min(3, max(1, next(d for d in range(7) if abs(round(step / 1e6, d) - step / 1e6) < 1e-9)))
+    labels = []
+    for p in pos:
+        if p == 0:
+            labels.append("£0")
+            continue
+        m = abs(p) / 1e6
+        txt = f"£{m:,.{digits}f}m" if abs(p) < 100e6 else f"£{m:,.0f}m"
+        labels.append((MINUS + _WJ if p < 0 else "") + txt)
+    return pos, labels
