@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import multiprocessing
 import os
 import secrets
@@ -39,7 +38,7 @@ from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS
 from .errors import RunError, ScenarioError
 from .kernels import (PLOTLY_JS_FILE, RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook,
                       kill_run_processes, remove_connection_dir, start_guardian, worker_init, write_plotly_js)
-from .outputs import spreadsheet_safe_frame, write_text_atomic
+from .outputs import json_safe, spreadsheet_safe_frame, write_text_atomic
 from .pack import inputs_digest
 from .provenance import git_commit, input_hashes, package_versions, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
@@ -352,7 +351,7 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
             if progress:
                 print(f"  FAILED {name}: {error}", file=sys.stderr)
     manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in run_files(run_dir)}
-    write_text_atomic(json.dumps(_clean(manifest), indent=1), run_dir / MANIFEST)
+    write_text_atomic(json.dumps(json_safe(manifest), indent=1), run_dir / MANIFEST)
     marker.unlink(missing_ok=True)
     guardian.kill()
     guardian.join()
@@ -465,13 +464,3 @@ def _append(path: Path, text: str) -> None:
             fh.write(text)
     except OSError:
         pass
-
-
-def _clean(x):
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_clean(v) for v in x]
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    return x

@@ -14,6 +14,7 @@ are never touched: ``-1097367.0`` stays a number.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["write_bytes_atomic", "write_text_atomic", "write_csv_atomic", "ordinary_mode", "spreadsheet_safe",
-           "spreadsheet_safe_frame", "FORMULA_PREFIXES"]
+           "spreadsheet_safe_frame", "FORMULA_PREFIXES", "json_safe"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -83,6 +84,17 @@ def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(c) for c in out.columns]
     return out
+
+
+def json_safe(x):
+    """``x`` with every NaN or infinity (at any depth of dicts and lists) as None: JSON has neither."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [json_safe(v) for v in x]
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    return x
 
 
 def write_csv_atomic(df: pd.DataFrame, path: Path) -> Path:
