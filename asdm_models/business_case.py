@@ -20,7 +20,7 @@ from .montecarlo import MonteCarloResult, monte_carlo, monte_carlo_all
 from .sensitivity import scenario_table, switching_values, tornado
 
 __all__ = ["BusinessCase", "business_case", "summary_row", "summary_rows", "SUMMARY_COLUMNS", "write_metrics", "options_overview",
-           "npsv_table", "recommend", "assumption_register", "FINANCIAL_LABELS", "ENTITY_LABELS"]
+           "npsv_table", "recommend", "gate_of_row", "gate_failures", "assumption_register", "FINANCIAL_LABELS", "ENTITY_LABELS"]
 
 DEFAULT_DRAWS = 10_000
 
@@ -48,6 +48,41 @@ class BusinessCase:
     scenarios: pd.DataFrame
     gate: GateResult
     rows: list = field(default_factory=list)  # summary rows, the report's own scenario first
+    drawn: dict = field(default_factory=dict)  # scenario -> how many uncertain drivers its Monte Carlo draws
+
+    def scenario_chances(self) -> pd.DataFrame:
+        """The scenario table with each scenario's chance of beating no change and how many uncertain drivers its
+        Monte Carlo still draws (a scenario that sets a driver fixes it: it is no longer uncertain)."""
+        prob = {r["scenario"]: r["prob_beats_no_change"] for r in self.rows}
+        df = self.scenarios.copy()
+        df["prob_beats_no_change"] = [prob.get(s) for s in df["scenario"]]
+        df["drivers_drawn"] = [self.drawn.get(s) for s in df["scenario"]]
+        return df
+
+    def fixed_driver_note(self) -> str | None:
+        """Why a scenario's chance of beating no change can be higher than the base case's although its NPSV is
+        lower: the scenario fixes drivers, which are then no longer uncertain. ``None`` when no scenario fixes one.
+        """
+        base = self.drawn.get("base")
+        if not base or self.mc is None:
+            return None
+        df = self.scenario_chances()
+        fixing = df[(df["scenario"] != "base") & df["drivers_drawn"].notna() & (df["drivers_drawn"] < base)]
+        if not len(fixing):
+            return None
+        b = df[df["scenario"] == "base"].iloc[0]
+        parts = [f"the {s.scenario} scenario sets {base - int(s.drivers_drawn)} of them (its Monte Carlo draws "
+                 f"{int(s.drivers_drawn)})" for s in fixing.itertuples()]
+        odd = fixing[(fixing["prob_beats_no_change"] > b["prob_beats_no_change"])
+                     & (fixing["npsv_vs_no_change_gbp"] < b["npsv_vs_no_change_gbp"])]
+        text = (f"The base case draws {base} uncertain drivers; " + "; ".join(parts) + ". A driver a scenario sets "
+                "is fixed at the scenario's value and no longer uncertain, so that scenario's chance of beating no "
+                "change measures only the uncertainty left: it is not comparable with the base case's, and a worse "
+                "scenario can show a higher chance.")
+        if len(odd):
+            text += (" Here the " + " and ".join(odd["scenario"]) + " scenario has a lower NPSV than the base case "
+                     "but a higher chance of beating no change for that reason.")
+        return text
 
 
 def summary_row(appraisal, result: OptionAppraisal, mc: MonteCarloResult | None) -> tuple[dict, GateResult]:
@@ -73,27 +108,33 @@ def summary_rows(appraisal, option, stage: str = "obc", *, seed: int = 20261125,
                  scenario: str | None = None):
     """The figures behind ``summary.csv`` for one option and stage: the report's own scenario first, then base
     and every other scenario of the appraisal. Returns ``(result, mc, gate, rows)`` of the report's scenario."""
+    *out, rows, _ = _summary_rows(appraisal, option, stage, seed=seed, draws=draws, scenario=scenario)
+    return (*out, rows)
+
+
+def _summary_rows(appraisal, option, stage, *, seed, draws, scenario):
     scen = scenario or "base"
     out = None
-    rows = []
+    rows, drawn = [], {}
     for s in [scen] + [x for x in ["base", *appraisal.scenarios] if x != scen]:
         sc = None if s == "base" else s
         r = appraise(appraisal, option, stage, scenario=sc)
         m = monte_carlo(appraisal, option, stage, draws=draws, seed=seed, scenario=sc) if draws else None
         row, gate = summary_row(appraisal, r, m)
         rows.append(row)
+        drawn[s] = len(m.driver_values) if m is not None else None
         if out is None:
             out = (r, m, gate)
-    return (*out, rows)
+    return (*out, rows, drawn)
 
 
 def business_case(appraisal, option, stage: str = "obc", *, seed: int = 20261125, draws: int = DEFAULT_DRAWS,
                   scenario: str | None = None) -> BusinessCase:
     """The figures of one option's business case at one stage, and its ``summary.csv`` rows."""
-    result, mc, gate, rows = summary_rows(appraisal, option, stage, seed=seed, draws=draws, scenario=scenario)
+    result, mc, gate, rows, drawn = _summary_rows(appraisal, option, stage, seed=seed, draws=draws, scenario=scenario)
     return BusinessCase(result, mc, tornado(appraisal, option, stage, scenario=scenario),
                         switching_values(appraisal, option, stage, scenario=scenario),
-                        scenario_table(appraisal, option, stage), gate, rows)
+                        scenario_table(appraisal, option, stage), gate, rows, drawn)
 
 
 def _jsonable(x):
@@ -120,7 +161,42 @@ def options_overview(appraisal, stage: str, *, seed: int = 20261125, draws: int 
             for o in appraisal.options]
     df = pd.DataFrame(rows)
     df["rank"] = df["npsv_vs_no_change_gbp"].rank(ascending=False, method="min").astype(int)
+    return _against_no_change(appraisal, stage, df)
+
+
+def _against_no_change(appraisal, stage: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Every money column of the overview on one basis, against no change: ``optimism_bias_vs_no_change_gbp``
+    and ``risk_vs_no_change_gbp`` are the option's own present values less no change's (the rule of the cabinet
+    pack, :func:`asdm_models.pack._vs_baseline`), so that, row by row, before optimism bias and risk +
+    optimism bias + risk = NPSV vs no change. ``gate_failed`` names the gate tests not met (with the value and
+    the threshold) where the gate says stop or proceed with conditions."""
+    from .pack import _vs_baseline
+
+    base = df[df["option"] == appraisal.no_change]
+    if len(base):
+        base_row = base.iloc[0]
+    else:  # no change left out of the overview: its figures from the model
+        r0 = appraise(appraisal, appraisal.no_change, stage)
+        base_row = pd.Series({"optimism_bias_pv_gbp": r0.optimism_bias_pv_gbp, "risk_pv_gbp": r0.risk_pv_gbp})
+    for col in ("optimism_bias", "risk"):
+        df[f"{col}_vs_no_change_gbp"] = [_vs_baseline(row, base_row, f"{col}_pv_gbp") for _, row in df.iterrows()]
+    df["gate_failed"] = [gate_failures(appraisal, stage, row) if row["gate"] in ("stop", "proceed with conditions")
+                         else "" for _, row in df.iterrows()]
     return df
+
+
+def gate_of_row(appraisal, stage: str, row) -> GateResult:
+    """The gate behind a ``summary.csv`` row (or an overview row): the same tests as the report's."""
+    metrics = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in dict(row).items()}
+    metrics["entity_lowest_cash_gbp"] = metrics.get("lowest_cash_gbp")
+    return evaluate_gate(appraisal, stage, metrics)
+
+
+def gate_failures(appraisal, stage: str, row) -> str:
+    """The gate tests a row does not meet, with the value and the threshold ("" when every test is met)."""
+    t = gate_of_row(appraisal, stage, row).tests
+    t = t[t["result"] == "fail"]
+    return "; ".join(f"{x.description}: {x.value_text} against {x.threshold}" for x in t.itertuples())
 
 
 # Row labels of the tables behind the reports (one vocabulary for notebooks, explorer and tests).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .assumptions import GATE_METRICS
-from .units import format_gbp, format_pct
+from .units import format_gbp, format_probability
 
 __all__ = ["GateResult", "evaluate_gate", "success_factor_filter", "weighted_score", "PROCEED", "CONDITIONS", "STOP"]
 
@@ -41,7 +41,7 @@ def _fmt(metric: str, x) -> str:
     if x is None:
         return ""
     if metric == "prob_beats_no_change":
-        return format_pct(x, 0)
+        return format_probability(x)  # the reports' one rule for probabilities (">99.9%" unless certain)
     if metric == "weighted_score":
         return f"{x:.2f}"
     return format_gbp(x)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .appraisal import HEADLINE_COLUMNS, appraise
-from .units import format_gbp, format_pct
+from .units import format_gbp, format_probability
 
 __all__ = ["headline_frame", "format_headline"]
 
@@ -60,7 +60,7 @@ def format_headline(df: pd.DataFrame, appraisal=None) -> str:
             elif kind == "gbp":
                 out.append(format_gbp(float(x), millions=False))
             elif kind == "pct":
-                out.append(format_pct(float(x), 0))
+                out.append(format_probability(float(x)))  # one rule for probabilities everywhere
             else:
                 out.append(str(x))
         cells.append(out)
