@@ -80,24 +80,22 @@ def _axis_values(fig: go.Figure, letter: str) -> dict:
     for tr in fig.data:
         ax = (getattr(tr, f"{letter}axis", None) or letter)
         orient = getattr(tr, "orientation", None)
-        if tr.type in ("bar", "waterfall"):
-            value_letter = "x" if orient == "h" else "y"
-        else:
-            value_letter = letter
-        if value_letter != letter:
-            continue
+        along = tr.type in ("bar", "waterfall") and letter == ("x" if orient == "h" else "y")  # bar lengths
         v = getattr(tr, letter, None)
         if v is None:
             continue
-        vals = np.asarray([x for x in v if x is not None], dtype=float).ravel()
-        if tr.type == "waterfall":
+        try:  # positions on a category axis (years, names) are not money
+            vals = np.asarray([x for x in v if x is not None], dtype=float).ravel()
+        except (TypeError, ValueError):
+            continue
+        if tr.type == "waterfall" and along:
             measure = list(tr.measure or ["relative"] * len(vals))
             run, tot = 0.0, []
             for m, x in zip(measure, vals):
                 run = x if m in ("total", "absolute") else run + x
                 tot.append(run)
             vals = np.asarray(tot)
-        elif tr.type == "bar" and tr.base is not None:
+        elif tr.type == "bar" and along and tr.base is not None:
             base = np.broadcast_to(np.asarray(tr.base, dtype=float), vals.shape)
             vals = np.concatenate([base, base + vals])
         err = getattr(tr, f"error_{letter}", None)

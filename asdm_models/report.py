@@ -62,7 +62,8 @@ _YEARS = re.compile(r"^\s*\d{4}[-/]\d{2}(\s+to\s+\d{4}[-/]\d{2})?\s*$")
 # Inline styles, so the rule holds whatever the page's style sheet says (the report template makes every cell
 # nowrap): text wraps and is aligned left, numbers are aligned right and never wrap, years never wrap.
 _CELL = {"num": "text-align:right;white-space:nowrap", "year": "text-align:left;white-space:nowrap",
-         "text": "text-align:left;white-space:normal;min-width:8em;max-width:32em;overflow-wrap:anywhere"}
+         "text": "text-align:left;white-space:normal;max-width:32em;overflow-wrap:anywhere",
+         "long": "text-align:left;white-space:normal;min-width:20em;max-width:40em"}
 
 
 def _is_number(v) -> bool:
@@ -104,6 +105,8 @@ def table_html(df, *, index: bool = False, formats: dict | None = None) -> str:
         shown = ["" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
                  else (f(v) if f else str(v)) for v in vals]
         kind = _kind(vals, shown)
+        if kind == "text" and max((len(t) for t in shown), default=0) > 80:
+            kind = "long"  # descriptions and reasons: a column wide enough to read
         if kind == "num":
             shown = [minus(t) for t in shown]
         kinds.append(kind)

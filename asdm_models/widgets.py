@@ -33,11 +33,10 @@ from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
 
 from .appraisal import OptionAppraisal, appraise, build_inputs
 from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value, resolve_path
-from .charts import cash_flow_figure, tornado_figure, waterfall_figure
+from .charts import cash_flow_figure, live_figure, tornado_figure, waterfall_figure
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
 from .gates import evaluate_gate
@@ -557,9 +556,10 @@ class Explorer(W.VBox):
         from .sensitivity import tornado
 
         self.figures = {
-            "cash_flows": go.FigureWidget(cash_flow_figure(base)),
-            "waterfall": go.FigureWidget(waterfall_figure(base)),
-            "tornado": go.FigureWidget(tornado_figure(tornado(self.appraisal, self.option_id, self.stage), base.name)),
+            # live_figure: the reports' toolbar (no "Share chart" upload button, no logo)
+            "cash_flows": live_figure(cash_flow_figure(base)),
+            "waterfall": live_figure(waterfall_figure(base)),
+            "tornado": live_figure(tornado_figure(tornado(self.appraisal, self.option_id, self.stage), base.name)),
         }
         for f in self.figures.values():
             f.layout.autosize = True
