@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RunError
+from .outputs import json_safe
 from .provenance import input_hashes, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
 from .units import format_gbp
@@ -98,11 +99,59 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _shown(v) -> str:
-    """A recorded value as a reader would want it: money as money."""
-    if isinstance(v, float) and math.isfinite(v) and abs(v) >= 1000:
-        return format_gbp(v)
+def _money(v: float) -> str:
+    """Money to the penny, as verification compares it: ``£1,097,367.42``, ``-£0.05``."""
+    return f"{'-' if v < 0 else ''}£{abs(v):,.2f}"
+
+
+def _number(v):
+    """A recorded value as a number (a float of the manifest, or a cell of ``summary.csv``), else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and v.strip():
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _is_money(field: str) -> bool:
+    return field.endswith("_gbp")
+
+
+def _shown(v, field: str = "") -> str:
+    """A recorded value as a reader would want it: money as money (to the penny, since figures must match
+    exactly), a probability as a percentage, a missing figure as "empty"; anything else as recorded.
+
+    >>> _shown(-1097367.4213, "npsv_gbp"), _shown("1829275.5", "p50_npsv_vs_no_change_gbp"), _shown(None, "bcr")
+    ('-£1,097,367.42', '£1,829,275.50', 'empty')
+    >>> _shown(0.8125, "prob_beats_no_change"), _shown("2029-30", "payback_year"), _shown(12345.0)
+    ('81.25%', "'2029-30'", '£12,345')
+    """
+    if v is None or v == "":
+        return "empty"
+    x = _number(v)
+    if x is not None and math.isfinite(x):
+        if _is_money(field):
+            return _money(x)
+        if field.startswith("prob_"):
+            return f"{x * 100:.4g}%"
+        if not field and isinstance(v, float) and abs(x) >= 1000:  # a figure of unknown kind: money in this suite
+            return format_gbp(x)
     return repr(v)
+
+
+def _changed(field: str, old, new) -> str:
+    """``was X, now Y`` with, for money, the difference: ``(+£0.42)``."""
+    text = f"was {_shown(old, field)}, now {_shown(new, field)}"
+    a, b = _number(old), _number(new)
+    if _is_money(field) and a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
+        d = b - a
+        text += f" ({'+' if d >= 0 else '-'}£{abs(d):,.2f})"
+    return text
 
 
 def _inside(run_dir: Path, rel: str) -> Path | None:
@@ -175,11 +224,29 @@ def _compare_summary(run_dir: Path, expected_csv: str, diffs: list) -> int:
         for col, v in cells.items():
             checked += 1
             if old.get(col) != v:
-                diffs.append(f"summary.csv row {label}: {col} is {old.get(col)!r}, recomputed {v!r}")
+                diffs.append(f"summary.csv row {label}: {col} " + _changed(col, old.get(col), v)
+                             .replace("was ", "is ", 1).replace(", now ", ", recomputed ", 1))
     for key in written:
         if key is not None and key not in fresh:
             diffs.append(f"summary.csv row {' '.join(k for k in key if k)}: not produced by the run")
     return checked
+
+
+def _data_dir(run_dir: Path, manifest: dict, data_dir=None) -> Path:
+    """The appraisal's data: ``data_dir`` if given; the recorded absolute path if it is still there; else the
+    recorded path relative to the run folder (``data_dir_relative``) if that is there; else the absolute one
+    (whose files are then reported missing)."""
+    if data_dir:
+        return Path(data_dir).resolve()
+    recorded = Path(manifest["data_dir"])
+    if recorded.is_dir():
+        return recorded.resolve()
+    rel = manifest.get("data_dir_relative")
+    if isinstance(rel, str) and rel and not Path(rel).is_absolute():
+        moved = (Path(run_dir) / rel).resolve()
+        if moved.is_dir():
+            return moved
+    return recorded.resolve()
 
 
 def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
@@ -208,8 +275,9 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
         if rel not in manifest["outputs"]:
             diffs.append(f"output {rel}: not written by the run (not in the manifest)")
 
-    # 2. inputs
-    data = (Path(data_dir) if data_dir else Path(manifest["data_dir"])).resolve()
+    # 2. inputs: where the caller says, else where the run read them, else where they are relative to the
+    # run folder now (a tree moved as a whole, data beside the reports)
+    data = _data_dir(run_dir, manifest, data_dir)
     _check_files(manifest["inputs"], data.parent, "input", diffs)
     _check_files(manifest.get("notebooks", {}), PROJECT_ROOT, "suite notebook", diffs)
 
@@ -254,7 +322,7 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
             continue
         bc_rows = summary_rows(appraisal, rep["option"], rep["stage"], seed=manifest["seed"], draws=manifest["draws"],
                                scenario=None if scen == "base" else scen)[3]
-        fresh_rows = json.loads(json.dumps(_clean(bc_rows)))
+        fresh_rows = json.loads(json.dumps(json_safe(bc_rows)))
         fresh_rep["metrics"] = fresh_rows
         fresh = {r["scenario"]: r for r in fresh_rows}
         for old in rep["metrics"] or []:
@@ -265,18 +333,7 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
             for k, v in old.items():
                 checked += 1
                 if not _same(v, new.get(k)):
-                    diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} was {_shown(v)}, "
-                                 f"now {_shown(new.get(k))}")
+                    diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} {_changed(k, v, new.get(k))}")
     summary = summary_frame(appraisal, fresh_reports, scen)
     checked += _compare_summary(run_dir, summary_csv_text(summary), diffs)
     return VerifyResult(run_dir, diffs, checked, notes)
-
-
-def _clean(x):
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_clean(v) for v in x]
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    return x

@@ -201,8 +201,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def test_html_report_renders_its_charts_offline(run2, tmp_path):
-    """Open a report from file:// in headless Chromium with the network cut off: plotly.js is embedded, so the
-    charts render."""
+    """Open a report from file:// in headless Chromium with the network cut off: plotly.js is the run folder's
+    own copy (plotly.min.js, loaded by a relative path), so the charts render. (The self-contained mode and a
+    report opened without its folder are checked in test_report_html.py.)"""
     from playwright.sync_api import sync_playwright
 
     report = run2.run_dir / "trading_company-obc.html"
