@@ -62,7 +62,7 @@ _YEARS = re.compile(r"^\s*\d{4}[-/]\d{2}(\s+to\s+\d{4}[-/]\d{2})?\s*$")
 # Inline styles, so the rule holds whatever the page's style sheet says (the report template makes every cell
 # nowrap): text wraps and is aligned left, numbers are aligned right and never wrap, years never wrap.
 _CELL = {"num": "text-align:right;white-space:nowrap", "year": "text-align:left;white-space:nowrap",
-         "text": "text-align:left;white-space:normal;max-width:32em;overflow-wrap:anywhere",
+         "text": "text-align:left;white-space:normal;max-width:32em",
          "long": "text-align:left;white-space:normal;min-width:20em;max-width:40em"}
 
 
@@ -111,7 +111,7 @@ def table_html(df, *, index: bool = False, formats: dict | None = None) -> str:
             shown = [minus(t) for t in shown]
         kinds.append(kind)
         shown_cols.append(shown)
-    head = "".join(f'<th class="{k}" style="{_CELL[k]}">{html.escape(str(c)) if not (index and i == 0 and str(c) == "index") else ""}</th>'
+    head = "".join(f'<th class="{k}" style="text-align:{"right" if k == "num" else "left"};white-space:normal">{html.escape(str(c)) if not (index and i == 0 and str(c) == "index") else ""}</th>'
                    for i, (c, k) in enumerate(zip(cols, kinds)))
     rows = []
     for i in range(len(frame)):
