@@ -302,7 +302,6 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     summary = summary_frame(appraisal, reports, scen)
     write_text_atomic(summary_csv_text(summary), run_dir / "summary.csv")
     write_text_atomic(summary_html(appraisal, summary, run_id), run_dir / "summary.html")
-    write_text_atomic(index_html(appraisal, reports, run_id, scen, run_dir), run_dir / "index.html")
     ok = all(r["status"] == "ok" for r in reports)
     manifest = {
         "run_id": run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": started,
@@ -350,6 +349,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
             manifest["status"] = "failed"
             if progress:
                 print(f"  FAILED {name}: {error}", file=sys.stderr)
+    # The front page again, now that it can link the outputs too (it is hashed with the rest below).
+    write_text_atomic(index_html(appraisal, reports, run_id, scen, run_dir, summary=summary), run_dir / "index.html")
     manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in run_files(run_dir)}
     write_text_atomic(json.dumps(json_safe(manifest), indent=1), run_dir / MANIFEST)
     marker.unlink(missing_ok=True)
@@ -406,6 +407,14 @@ def write_extras(run_dir: Path, *, images: bool = False, pack: bool = False, ppt
                  "files": sorted(Path(f).resolve().relative_to(Path(run_dir).resolve()).as_posix() for f in files)}
         entries.append(entry)
         add_outputs(run_dir, files, report=entry)
+    if entries:  # the front page links what was just written
+        from .verify import read_manifest
+
+        manifest = read_manifest(run_dir)
+        appraisal = load_appraisal(data_dir or manifest["data_dir"], partial=True)
+        page = write_text_atomic(index_html(appraisal, manifest["reports"], manifest["run_id"], manifest["scenario"],
+                                            Path(run_dir)), Path(run_dir) / "index.html")
+        add_outputs(run_dir, [page])
     return entries
 
 
