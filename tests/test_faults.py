@@ -147,7 +147,7 @@ def _edit_csv(path: Path, row_option: str, column: str, value: str) -> None:
 @pytest.mark.parametrize("doctor, expect", [
     (lambda d: _edit_csv(d / "summary.csv", "shared_service", "gate", "proceed"), "gate is 'proceed', recomputed 'stop'"),
     (lambda d: _edit_csv(d / "summary.csv", "shared_service", "npsv_vs_no_change_gbp", "9999999"),
-     "npsv_vs_no_change_gbp is '9999999'"),
+     "npsv_vs_no_change_gbp is £9,999,999.00, recomputed "),  # money as money (issue 10, point 7)
     (lambda d: (d / "shared_service-obc.html").write_text(
         (d / "shared_service-obc.html").read_text().replace("</body>", "<p>Recommended.</p></body>")),
      "output shared_service-obc.html: changed"),
