@@ -37,9 +37,8 @@ def copy_tree(dest: Path) -> Path:
 
 
 def differences(run_dir: Path) -> list[str]:
-    """verify_run's differences, except that the suite's own code changed (a checkout being edited while the
-    tests run); the inputs, outputs and figures are what these tests are about."""
-    return [d for d in verify_run(run_dir).differences if not d.startswith(("suite code:", "suite notebook "))]
+    """Every difference verify_run finds (outputs, inputs, the suite's code, figures)."""
+    return verify_run(run_dir).differences
 
 
 def plotly_bundle_marker() -> str:
