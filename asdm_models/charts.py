@@ -8,6 +8,7 @@ figure the package does not already compute.
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -53,18 +54,23 @@ def style(fig: go.Figure, title: str, *, height: int = 420, money_axis: str = "y
     return fig
 
 
-def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+def wrap_title(title: str, width: int = TITLE_CHARS, max_lines: int | None = None) -> str:
     """A long title broken into lines of at most ``width`` characters at spaces (plotly never wraps a title
-    itself, so a long one is cut off on a narrow page). Existing ``<br>`` breaks are kept.
+    itself, so a long one is cut off on a narrow page). Existing ``<br>`` breaks are kept; an HTML entity
+    counts as one character; with ``max_lines`` the last line takes whatever is left.
 
     >>> wrap_title("Swimming and leisure trust is £1.38m better than no change (NPSV, OBC, risk- and optimism-bias-adjusted)")
     'Swimming and leisure trust is £1.38m better than no change (NPSV, OBC, risk-<br>and optimism-bias-adjusted)'
     """
+    def shown(text: str) -> int:
+        return len(re.sub(r"&[a-z]+;|&#\d+;", "x", text))
+
     out = []
     for part in str(title).split("<br>"):
         line = ""
         for word in part.split(" "):
-            if line and len(line) + 1 + len(word) > width:
+            full = max_lines is not None and len(out) >= max_lines - 1
+            if line and shown(line) + 1 + shown(word) > width and not full:
                 out.append(line)
                 line = word
             else:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from . import charts
 from .errors import AsdmError
 from .outputs import write_bytes_atomic
 
@@ -183,26 +184,15 @@ def _stable_svg(svg: bytes) -> bytes:
 
 
 def wrap_title(text: str, width_px: int = PRINT_WIDTH_PX, font_px: float = 17.0, max_lines: int = 3) -> str:
-    """A chart title broken with ``<br>`` so that it fits ``width_px`` (plotly never wraps titles itself).
+    """A chart title broken with ``<br>`` so that it fits ``width_px`` (plotly never wraps titles itself):
+    :func:`asdm_models.charts.wrap_title` at the characters that fit the print width.
 
     >>> wrap_title("NPSV " * 30, 400).count("<br>")
     2
     """
     text = re.sub(r"\s*<br\s*/?>\s*", " ", str(text)).strip()
     per_line = max(20, int((width_px - 40) / (0.55 * font_px)))
-    words, lines, line = text.split(" "), [], ""
-    for w in words:
-        if line and len(_plain(line)) + 1 + len(_plain(w)) > per_line and len(lines) < max_lines - 1:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}" if line else w
-    lines.append(line)
-    return "<br>".join(lines)
-
-
-def _plain(s: str) -> str:
-    return re.sub(r"&[a-z]+;|&#\d+;", "x", s)
+    return charts.wrap_title(text, per_line, max_lines)
 
 
 def print_layout(fig, *, width: int = PRINT_WIDTH_PX, height: int | None = None, title: bool = True,
