@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["write_bytes_atomic", "write_text_atomic", "write_csv_atomic", "ordinary_mode", "spreadsheet_safe",
-           "spreadsheet_safe_frame", "FORMULA_PREFIXES", "json_safe"]
+           "spreadsheet_safe_frame", "FORMULA_PREFIXES", "json_safe", "original_text",
+           "read_csv_written"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -74,6 +75,30 @@ def spreadsheet_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def original_text(value):
+    """The inverse of :func:`spreadsheet_safe`: ``"'=1+1"`` -> ``"=1+1"`` (for reading the suite's own CSVs back).
+
+    >>> from asdm_models.outputs import original_text, spreadsheet_safe
+    >>> original_text(spreadsheet_safe("=1+1")), original_text("'quoted"), original_text(2.0)
+    ('=1+1', "'quoted", 2.0)
+    """
+    if isinstance(value, str) and value.startswith("'") and value[1:2] != "" and value[1] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
+def read_csv_written(path) -> pd.DataFrame:
+    """A CSV the suite wrote (``summary.csv``), with its text cells as they were before neutralising.
+
+    For pages and documents that show the text (a PDF, an HTML page): only a spreadsheet needs the apostrophe.
+    """
+    df = pd.read_csv(path, keep_default_na=True)
+    for c in df.columns:
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
+            df[c] = df[c].map(original_text)
+    return df
 
 
 def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -52,7 +52,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RunError
-from .outputs import write_bytes_atomic
+from .outputs import read_csv_written, write_bytes_atomic
 from .units import format_gbp, format_pct, format_probability
 
 __all__ = ["write_pack", "load_run", "stage_content", "render_pdf", "money", "money_m", "signed_m", "probability",
@@ -171,7 +171,7 @@ def load_run(run_dir, *, data_dir=None) -> RunFolder:
         manifest = json.loads(mpath.read_text())
     except json.JSONDecodeError as e:
         raise RunError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    summary = pd.read_csv(spath, keep_default_na=True)
+    summary = read_csv_written(spath)
     for col in ("shortlisted",):
         summary[col] = summary[col].map(lambda v: v is True or str(v).lower() == "true")
     data = Path(data_dir or manifest["data_dir"])

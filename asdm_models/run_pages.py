@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .outputs import read_csv_written
 from .units import format_probability, gbp_full, gbp_m, minus
 
 __all__ = ["index_html", "summary_html", "stage_recommendations"]
@@ -252,7 +253,7 @@ def _read_summary(run_dir: Path) -> pd.DataFrame | None:
     p = Path(run_dir) / "summary.csv"
     if not p.exists():
         return None
-    return pd.read_csv(p, keep_default_na=True)
+    return read_csv_written(p)
 
 
 def _outputs_html(reports, run_dir: Path) -> str:

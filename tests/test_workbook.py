@@ -285,3 +285,26 @@ def test_can_be_written_before_the_manifest(run, tmp_path):
 def test_refuses_a_folder_without_manifest(tmp_path):
     with pytest.raises(RunError, match="no manifest.json"):
         write_results_workbook(tmp_path)
+
+
+def test_documents_show_a_formula_like_name_as_written(run, tmp_path):
+    """summary.csv neutralises the name for spreadsheets; the pack and the front page, which are not
+    spreadsheets, show it exactly as the data state it (no stray apostrophe)."""
+    import html as _html
+
+    import pypdf
+
+    from asdm_models.outputs import read_csv_written
+    from asdm_models.pack import write_pack
+    from asdm_models.run_pages import index_html
+
+    assert "'" + FORMULA_NAME in (run.dir / "summary.csv").read_text()
+    assert FORMULA_NAME in set(read_csv_written(run.dir / "summary.csv")["name"])
+    copy = tmp_path / run.dir.name
+    shutil.copytree(run.dir, copy)
+    (pdf,) = [p for p in write_pack(copy) if p.suffix == ".pdf"]
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(pdf).pages)
+    assert FORMULA_NAME in text and "'" + FORMULA_NAME not in text
+    m = json.loads((copy / "manifest.json").read_text())
+    page = index_html(run.appraisal, m["reports"], m["run_id"], m["scenario"], copy)
+    assert _html.escape(FORMULA_NAME) in page and _html.escape("'" + FORMULA_NAME) not in page
