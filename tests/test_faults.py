@@ -380,6 +380,14 @@ def _alive(pids) -> set[int]:
     return alive
 
 
+def _cmdline(pid: int) -> bytes:
+    """A process's command line, or b"" if it has just exited."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _start_run(out: Path, *extra) -> subprocess.Popen:
     return subprocess.Popen(ASDM + ["run", str(MINI), "--out", str(out), *SMALL_RUN, *extra], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -391,7 +399,7 @@ def _wait_for_kernel(proc: subprocess.Popen, seconds: float = 60) -> set[int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         kids = _children(proc.pid)
-        kernels = [k for k in kids if b"ipykernel" in Path(f"/proc/{k}/cmdline").read_bytes()] if kids else []
+        kernels = [k for k in kids if b"ipykernel" in _cmdline(k)]
         if kernels:
             time.sleep(1.0)  # let it start a report
             return _children(proc.pid)
@@ -437,7 +445,7 @@ def test_a_killed_kernel_fails_its_report_and_the_rest_finish(tmp_path):
     out = tmp_path / "out"
     proc = _start_run(out, "--jobs", "2")
     family = _wait_for_kernel(proc)
-    kernel = next(k for k in family if b"ipykernel" in Path(f"/proc/{k}/cmdline").read_bytes())
+    kernel = next(k for k in family if b"ipykernel" in _cmdline(k))
     t0 = time.monotonic()
     os.kill(kernel, signal.SIGKILL)
     stdout, err = proc.communicate(timeout=120)
