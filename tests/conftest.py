@@ -1,4 +1,4 @@
-"""Tests that need Debian's Chromium (the explorer in a browser, static chart export).
+"""Tests that need Debian's Chromium (the explorer in a browser, static chart export, the ``browser`` marker).
 
 On a machine without Chromium, where ``make test`` could not install it (no root, no
 passwordless sudo), these tests are skipped with one line saying why and how to get them.
@@ -22,6 +22,10 @@ def _have_chromium() -> bool:
     return os.access(CHROMIUM, os.X_OK)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: needs Debian's Chromium (skipped, saying why, where it is missing)")
+
+
 def pytest_collection_modifyitems(config, items):
     if _have_chromium():
         return
@@ -29,7 +33,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"ASDM_REQUIRE_BROWSER is set but {CHROMIUM} is missing: CI must run the browser tests")
     skip = pytest.mark.skip(reason=WHY)
     for item in items:
-        if item.path.name in BROWSER_MODULES:
+        if item.path.name in BROWSER_MODULES or item.get_closest_marker("browser"):
             item.add_marker(skip)
 
 

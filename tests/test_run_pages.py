@@ -8,7 +8,6 @@ sorting and filtering script is run in Debian's Chromium.
 from __future__ import annotations
 
 import html as _html
-import os
 import re
 
 import pandas as pd
@@ -124,7 +123,7 @@ def test_summary_puts_the_base_case_first_links_every_row_and_explains_fixed_dri
     assert "-£" not in text and "\u2212£" in text
 
 
-@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="needs Debian's Chromium")
+@pytest.mark.browser  # skipped only where Chromium cannot be had, never in CI (tests/conftest.py)
 def test_summary_sorts_and_filters_in_the_browser(leisure, summary, tmp_path):
     from playwright.sync_api import sync_playwright
 
