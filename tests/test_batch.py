@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from offline_browser import open_offline
 
 from asdm_models import PROJECT_ROOT, appraise, load_appraisal
 from asdm_models.batch import OPTION_NOTEBOOK, check_parameters, run_batch, verify_run
@@ -196,33 +197,15 @@ def test_run_refuses_bad_arguments_before_running(data, tmp_path, capsys):
     assert not any(tmp_path.rglob("*.ipynb"))
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+@pytest.mark.browser
 def test_html_report_renders_its_charts_offline(run2, tmp_path):
     """Open a report from file:// in headless Chromium with the network cut off: plotly.js is the run folder's
     own copy (plotly.min.js, loaded by a relative path), so the charts render. (The self-contained mode and a
     report opened without its folder are checked in test_report_html.py.)"""
-    from playwright.sync_api import sync_playwright
-
-    report = run2.run_dir / "trading_company-obc.html"
-    requests = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(report.as_uri())
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
-            n_plots = page.locator(".js-plotly-plot").count()
-            n_drawn = page.locator(".js-plotly-plot .main-svg").count()
-            text = page.inner_text("body")
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
-        finally:
-            browser.close()
-    assert n_plots >= 5 and n_drawn >= n_plots  # every chart drew its SVG
-    assert [u for u in requests if not u.startswith("file://") and not u.startswith("data:")] == []
-    assert "Economic case" in text and "£" in text
+    seen = open_offline(run2.run_dir / "trading_company-obc.html", tmp_path / "report.png")
+    assert seen["plots"] >= 5 and seen["drawn"] >= seen["plots"]  # every chart drew its SVG
+    assert seen["remote"] == []
+    assert "Economic case" in seen["text"] and "£" in seen["text"]
     assert (tmp_path / "report.png").stat().st_size > 10_000

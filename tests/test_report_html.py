@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from offline_browser import open_offline
 
 from asdm_models import PROJECT_ROOT
 from asdm_models.batch import run_batch, verify_run
@@ -25,8 +26,6 @@ from asdm_models.pack import inputs_digest
 MINI = PROJECT_ROOT / "tests" / "data" / "mini"
 OPTIONS = ["no_change", "shared_service"]
 REPORTS = ["no_change-obc.html", "shared_service-obc.html", "options_appraisal.html"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def copy_tree(dest: Path) -> Path:
@@ -140,54 +139,28 @@ def test_self_contained_reports_embed_plotly_js(self_contained):
         assert html.count(marker) == 1, name  # once, in the head
 
 
-def _open_offline(report: Path, shot: Path) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    requests = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(report.as_uri())
-            page.wait_for_load_state("load")
-            try:
-                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20000)
-            except Exception:  # no chart drew: the caller decides whether that is right
-                pass
-            out = {"plots": page.locator(".js-plotly-plot").count(),
-                   "drawn": page.locator(".js-plotly-plot .main-svg").count(),
-                   "divs": page.locator(".plotly-graph-div").count(),
-                   "notice": page.locator(".asdm-no-plotly").count(),
-                   "text": page.inner_text("body")}
-            page.screenshot(path=str(shot), full_page=False)
-        finally:
-            browser.close()
-    out["remote"] = [u for u in requests if not u.startswith("file://") and not u.startswith("data:")]
-    return out
-
-
+@pytest.mark.browser
 @pytest.mark.parametrize("mode", ["shared", "self-contained"])
 def test_charts_render_offline_in_both_modes(mode, shared_cli, self_contained, tmp_path):
     run_dir = shared_cli[1] if mode == "shared" else self_contained
-    seen = _open_offline(run_dir / "shared_service-obc.html", tmp_path / "report.png")
+    seen = open_offline(run_dir / "shared_service-obc.html", tmp_path / "report.png")
     assert seen["divs"] >= 3 and seen["plots"] == seen["divs"] and seen["drawn"] >= seen["plots"], seen
     assert seen["remote"] == [] and seen["notice"] == 0
     assert "Provenance: run" in seen["text"]
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
+@pytest.mark.browser
 def test_a_shared_report_sent_alone_says_what_it_needs(shared_cli, self_contained, tmp_path):
     """Without the run folder's plotly.min.js the charts cannot draw: the page says so instead of showing blanks;
     a self-contained report sent alone still draws."""
     shutil.copy(shared_cli[1] / "shared_service-obc.html", tmp_path / "alone.html")
-    seen = _open_offline(tmp_path / "alone.html", tmp_path / "alone.png")
+    seen = open_offline(tmp_path / "alone.html", tmp_path / "alone.png")
     assert seen["drawn"] == 0 and seen["notice"] == 1
     assert "plotly.min.js" in seen["text"] and "--self-contained" in seen["text"]
     (tmp_path / "sc").mkdir()
     shutil.copy(self_contained / "shared_service-obc.html", tmp_path / "sc" / "alone.html")
-    seen = _open_offline(tmp_path / "sc" / "alone.html", tmp_path / "sc.png")
+    seen = open_offline(tmp_path / "sc" / "alone.html", tmp_path / "sc.png")
     assert seen["drawn"] >= 3 and seen["notice"] == 0
 
 
