@@ -137,6 +137,64 @@ class Risk:
     mitigation: str | None
 
 
+#: The Green Book 2026 short-list roles an option may carry beside its delivery model (HM Treasury, The Green
+#: Book (2026), options framework: the short list holds business as usual, a do-minimum option, the preferred way
+#: forward and more and less ambitious alternatives to it).
+SHORTLIST_ROLES = {
+    "business_as_usual": "Business as usual",
+    "do_minimum": "Do minimum",
+    "preferred_way_forward": "Preferred way forward",
+    "more_ambitious": "More ambitious",
+    "less_ambitious": "Less ambitious",
+}
+
+
+@dataclass(frozen=True)
+class Impact:
+    """A non-monetised impact of an option (Green Book 2026 appraisal summary table)."""
+
+    description: str
+    direction: str  # positive | negative
+    scale: str  # small | moderate | large
+    evidence: str  # strong | moderate | weak
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class CouncilLoan:
+    """A loan from the council to a new entity, tested against subsidy control (the market rate is data)."""
+
+    principal_gbp: float | None  # None: the option's planned funding
+    rate: float
+    market_rate: float
+    term_years: int
+    repayment: str  # bullet | straight_line
+    source: str | None = None
+    market_rate_source: str | None = None
+
+
+@dataclass(frozen=True)
+class VatPosition:
+    """The council's VAT partial-exemption position (a section 33 body), a year, at the price base."""
+
+    council_total_input_vat_gbp: float
+    council_exempt_input_vat_gbp: float
+    service_input_vat_gbp: float
+    service_exempt_input_vat_gbp: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Management:
+    """How the change is governed and assured (the management case), from appraisal.yaml, optionally restated by an option."""
+
+    governance: str = ""
+    risk_management: str = ""
+    assurance: str = ""
+    post_implementation_review: str = ""
+    benefits_owner: str = ""
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -156,6 +214,14 @@ class Option:
     file: str
     lines: dict = field(default_factory=dict)  # id -> Line: the option's version of every line (its own and inherited)
     own_lines: frozenset = frozenset()  # ids of lines the option states itself (new or restated)
+    shortlist_role: str | None = None  # SHORTLIST_ROLES key
+    pension_arrangement: str | None = None  # key of the reference data's pension arrangements
+    non_monetised_impacts: tuple = ()  # Impact
+    council_loan: CouncilLoan | None = None
+    vat_kept_share: float | None = None  # share of the service's input VAT that stays with the council after go-live
+    commercial: Any = None  # commercial.Commercial (procurement route, contract terms, risk allocation)
+    transition: Any = None  # transition.TransitionPlan (milestones, readiness)
+    management: Management | None = None  # the option's own management arrangements, if it restates them
 
     @property
     def delivery(self) -> str:
@@ -243,6 +309,10 @@ class Appraisal:
     input_files: tuple  # every file read, for the manifest
     broken_options: dict = field(default_factory=dict)  # with load_appraisal(partial=True): id -> [DataError]
     lines: dict = field(default_factory=dict)  # id -> Line: the current service's own lines
+    vat_partial_exemption: VatPosition | None = None
+    management: Management = Management()
+    decisions: Any = None  # decisions.DecisionLog, or None when the folder has no decisions.yaml
+    actuals: Any = None  # realisation.Actuals, or None when the folder has no actuals/
     # Results that depend only on this (immutable) appraisal, e.g. no change's evaluation for appraise().
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -361,6 +431,44 @@ class _Correlation(_Raw):
     rank_correlation: float
 
 
+class _Impact(_Raw):
+    description: str
+    direction: Literal["positive", "negative"]
+    scale: Literal["small", "moderate", "large"]
+    evidence: Literal["strong", "moderate", "weak"]
+    source: str | None = None
+
+
+class _Loan(_Raw):
+    principal_gbp: float | None = None
+    rate: Rate
+    market_rate: Rate
+    term_years: int
+    repayment: Literal["bullet", "straight_line"] = "bullet"
+    source: str | None = None
+    market_rate_source: str | None = None
+
+
+class _OptionVat(_Raw):
+    kept_share: Rate
+
+
+class _VatPE(_Raw):
+    council_total_input_vat_gbp: float
+    council_exempt_input_vat_gbp: float
+    service_input_vat_gbp: float
+    service_exempt_input_vat_gbp: float
+    source: str | None = None
+
+
+class _Management(_Raw):
+    governance: str = ""
+    risk_management: str = ""
+    assurance: str = ""
+    post_implementation_review: str = ""
+    benefits_owner: str = ""
+
+
 class _AppraisalFile(_Raw):
     appraisal: Ident
     title: str
@@ -383,6 +491,8 @@ class _AppraisalFile(_Raw):
     gates: _Gates
     uncertain: dict[str, Any] = {}
     correlations: list[_Correlation] = []
+    vat_partial_exemption: _VatPE | None = None
+    management: _Management = _Management()
 
 
 class _OneOff(_Raw):
@@ -445,6 +555,14 @@ class _OptionFile(_Raw):
     uncertain: dict[str, Any] = {}
     scores: dict[str, int] = {}
     fbc: _Fbc = _Fbc()
+    shortlist_role: Literal[tuple(SHORTLIST_ROLES)] | None = None  # type: ignore[valid-type]
+    pension_arrangement: str | None = None
+    non_monetised_impacts: list[_Impact] = []
+    council_loan: _Loan | None = None
+    vat: _OptionVat | None = None
+    commercial: Any = None
+    transition: Any = None
+    management: _Management | None = None
 
 
 class _ScenarioFile(_Raw):
@@ -922,7 +1040,8 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     options = _load_options(root, first_year, period, col, files, name_of, current=current,
                             csfs=csfs, ob_cats=ob_cats if reference else None, unloaded=unloaded,
                             current_lines=current_lines,
-                            ca_cats=getattr(reference, "capital_allowances", None) if reference else None)
+                            ca_cats=getattr(reference, "capital_allowances", None) if reference else None,
+                            pensions=getattr(reference, "pension_arrangements", None) if reference else None)
     stated = set(raw.uncertain or {}) | {k.removeprefix("current_service.") for k in raw.uncertain or {}}
     for i, ((a, b), _rho) in enumerate(correlations):
         for d in (a, b):
@@ -954,7 +1073,36 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         gates=gates, uncertain=uncertain, correlations=tuple(correlations), options=options, scenarios=scenarios,
         reference=reference, data_dir=root.resolve(), input_files=tuple(sorted({f.resolve() for f in files})),
         broken_options=broken, lines=current_lines,
+        vat_partial_exemption=_vat_position(doc, raw, col) if "vat_partial_exemption" not in failed else None,
+        management=Management(**raw.management.model_dump()) if "management" not in failed else Management(),
     )
+
+
+def _vat_position(doc, raw, col) -> VatPosition | None:
+    v = raw.vat_partial_exemption
+    if v is None:
+        return None
+    p = ("vat_partial_exemption",)
+    fields = ("council_total_input_vat_gbp", "council_exempt_input_vat_gbp", "service_input_vat_gbp",
+              "service_exempt_input_vat_gbp")
+    bad = [f for f in fields if not (np.isfinite(getattr(v, f)) and getattr(v, f) >= 0)]
+    for f in bad:
+        col.add(doc.error(p + (f,), "must be an amount of VAT a year in pounds, 0 or more"))
+    if bad:
+        return None
+    pairs = [("council_exempt_input_vat_gbp", "council_total_input_vat_gbp", "the council's exempt input VAT is part of "
+                                                                             "its total input VAT"),
+             ("service_input_vat_gbp", "council_total_input_vat_gbp", "the service's input VAT is part of the council's"),
+             ("service_exempt_input_vat_gbp", "service_input_vat_gbp", "the service's exempt input VAT is part of its "
+                                                                       "input VAT"),
+             ("service_exempt_input_vat_gbp", "council_exempt_input_vat_gbp", "the service's exempt input VAT is part of "
+                                                                              "the council's")]
+    for part, whole, why in pairs:
+        if getattr(v, part) > getattr(v, whole):
+            col.add(doc.error(p + (part,), f"{getattr(v, part):,.0f} is more than {whole} ({getattr(v, whole):,.0f}): "
+                                           f"{why}"))
+            return None
+    return VatPosition(*(getattr(v, f) for f in fields), v.source)
 
 
 def _set_aside(errors, options, scenarios, root, name_of):
@@ -1059,7 +1207,8 @@ def _option_paths(opt_drivers: dict, one_offs, capital, risks, lines=None) -> di
 
 
 def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None,
-                  unloaded: dict | None = None, current_lines: dict | None = None, ca_cats=None) -> dict:
+                  unloaded: dict | None = None, current_lines: dict | None = None, ca_cats=None,
+                  pensions=None) -> dict:
     """Load ``options/*.yaml``. ``unloaded`` (if given) receives id -> stated model of each option file that
     failed to load (id None for a missing folder), so later checks do not report knock-on problems."""
     unloaded = {} if unloaded is None else unloaded
@@ -1230,9 +1379,12 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
         for c in csf_ids:
             if c not in raw.scores:
                 col.add(doc.error(("scores",), f"missing score for success factor {c!r}"))
+        extras = _case_sections(doc, raw, col, is_entity=OPTION_MODELS[raw.model]["delivery"] == "entity",
+                                pensions=pensions)
         options[raw.id] = Option(raw.id, raw.name, raw.model, raw.description, raw.exit_strategy, drivers,
                                  tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
-                                 fbc_changes, fbc_uncertain, raw.fbc.note, doc.file, opt_lines, frozenset(own_lines))
+                                 fbc_changes, fbc_uncertain, raw.fbc.note, doc.file, opt_lines, frozenset(own_lines),
+                                 **extras)
     n_nc = [o for o in options.values() if o.model == "no_change"]
     maybe_no_change = any(m in ("no_change", None) for m in unloaded.values())
     if options and len(n_nc) == 0 and not maybe_no_change:
@@ -1243,6 +1395,51 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                           + ", ".join(f"{o.id} in {o.file}" for o in n_nc) + "); there must be exactly one"))
     order = list(OPTION_MODELS)
     return dict(sorted(options.items(), key=lambda kv: (order.index(kv[1].model), kv[0])))
+
+
+def _case_sections(doc, raw, col, *, is_entity: bool, pensions=None) -> dict:
+    """The option's sections beyond the economic figures: short-list role, pension arrangement, non-monetised
+    impacts, a council loan, its VAT position and management arrangements (the commercial case and the transition
+    plan are parsed later, when the option's items are known)."""
+    out: dict = {"shortlist_role": raw.shortlist_role, "commercial": raw.commercial, "transition": raw.transition}
+    if raw.pension_arrangement is not None:
+        if pensions and raw.pension_arrangement not in pensions:
+            col.add(doc.error(("pension_arrangement",), f"unknown pension arrangement {raw.pension_arrangement!r}"
+                                                        f"{suggest(raw.pension_arrangement, pensions)}; valid: "
+                                                        f"{', '.join(pensions)}"))
+        out["pension_arrangement"] = raw.pension_arrangement
+    out["non_monetised_impacts"] = tuple(Impact(i.description, i.direction, i.scale, i.evidence, i.source)
+                                         for i in raw.non_monetised_impacts)
+    if raw.council_loan is not None:
+        ln = raw.council_loan
+        bad = False
+        if not is_entity:
+            col.add(doc.error(("council_loan",), "a council loan is tested for a new entity the council funds "
+                                                 "(trading company, social enterprise, joint venture); this option "
+                                                 "creates none"))
+            bad = True
+        for f in ("rate", "market_rate"):
+            if not 0 <= getattr(ln, f) <= 1:
+                col.add(doc.error(("council_loan", f), f"{getattr(ln, f):.4g} is not an interest rate; use 0% to 100%"))
+                bad = True
+        if not 1 <= ln.term_years <= 100:
+            col.add(doc.error(("council_loan", "term_years"), f"{ln.term_years} is not a loan term; use 1 to 100 years"))
+            bad = True
+        if ln.principal_gbp is not None and not (np.isfinite(ln.principal_gbp) and ln.principal_gbp > 0):
+            col.add(doc.error(("council_loan", "principal_gbp"), "must be a positive amount in pounds (or leave it out "
+                                                                 "to lend the option's planned_funding_gbp)"))
+            bad = True
+        if not bad:
+            out["council_loan"] = CouncilLoan(ln.principal_gbp, ln.rate, ln.market_rate, ln.term_years, ln.repayment,
+                                              ln.source, ln.market_rate_source)
+    if raw.vat is not None:
+        if not 0 <= raw.vat.kept_share <= 1:
+            col.add(doc.error(("vat", "kept_share"), f"{raw.vat.kept_share:.4g} is out of range; use 0% to 100%"))
+        else:
+            out["vat_kept_share"] = raw.vat.kept_share
+    if raw.management is not None:
+        out["management"] = Management(**raw.management.model_dump())
+    return out
 
 
 def _unknown_path_msg(key: str, paths: dict, what: str, kept: dict | None = None) -> str:
