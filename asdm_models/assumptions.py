@@ -219,6 +219,7 @@ class Option:
     non_monetised_impacts: tuple = ()  # Impact
     council_loan: CouncilLoan | None = None
     vat_kept_share: float | None = None  # share of the service's input VAT that stays with the council after go-live
+    vat_added_exempt_gbp: dict = field(default_factory=dict)  # year index -> exempt input VAT the option adds
     commercial: Any = None  # commercial.Commercial (procurement route, contract terms, risk allocation)
     transition: Any = None  # transition.TransitionPlan (milestones, readiness)
     management: Management | None = None  # the option's own management arrangements, if it restates them
@@ -450,7 +451,9 @@ class _Loan(_Raw):
 
 
 class _OptionVat(_Raw):
-    kept_share: Rate
+    kept_share: Rate | None = None
+    added_exempt_input_vat_gbp: dict[str, float] = {}
+    source: str | None = None
 
 
 class _VatPE(_Raw):
@@ -1380,7 +1383,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
             if c not in raw.scores:
                 col.add(doc.error(("scores",), f"missing score for success factor {c!r}"))
         extras = _case_sections(doc, raw, col, is_entity=OPTION_MODELS[raw.model]["delivery"] == "entity",
-                                pensions=pensions)
+                                first_year=first_year, period=period, pensions=pensions)
         options[raw.id] = Option(raw.id, raw.name, raw.model, raw.description, raw.exit_strategy, drivers,
                                  tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
                                  fbc_changes, fbc_uncertain, raw.fbc.note, doc.file, opt_lines, frozenset(own_lines),
@@ -1397,7 +1400,7 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
     return dict(sorted(options.items(), key=lambda kv: (order.index(kv[1].model), kv[0])))
 
 
-def _case_sections(doc, raw, col, *, is_entity: bool, pensions=None) -> dict:
+def _case_sections(doc, raw, col, *, is_entity: bool, first_year: int, period: int, pensions=None) -> dict:
     """The option's sections beyond the economic figures: short-list role, pension arrangement, non-monetised
     impacts, a council loan, its VAT position and management arrangements (the commercial case and the transition
     plan are parsed later, when the option's items are known)."""
@@ -1433,10 +1436,25 @@ def _case_sections(doc, raw, col, *, is_entity: bool, pensions=None) -> dict:
             out["council_loan"] = CouncilLoan(ln.principal_gbp, ln.rate, ln.market_rate, ln.term_years, ln.repayment,
                                               ln.source, ln.market_rate_source)
     if raw.vat is not None:
-        if not 0 <= raw.vat.kept_share <= 1:
+        if raw.vat.kept_share is not None and not 0 <= raw.vat.kept_share <= 1:
             col.add(doc.error(("vat", "kept_share"), f"{raw.vat.kept_share:.4g} is out of range; use 0% to 100%"))
         else:
             out["vat_kept_share"] = raw.vat.kept_share
+        added = {}
+        for label, amount in raw.vat.added_exempt_input_vat_gbp.items():
+            p = ("vat", "added_exempt_input_vat_gbp", label)
+            try:
+                y = parse_fy_label(label) - first_year
+            except ValueError as e:
+                col.add(doc.error(p, f"{e}; key each amount by its financial year, e.g. 2027-28"))
+                continue
+            if not 0 <= y < period:
+                col.add(doc.error(p, _outside_period(y, first_year, period)))
+            elif not (np.isfinite(amount) and amount >= 0):
+                col.add(doc.error(p, "must be the exempt input VAT the option adds that year, in pounds, 0 or more"))
+            else:
+                added[y] = float(amount)
+        out["vat_added_exempt_gbp"] = added
     if raw.management is not None:
         out["management"] = Management(**raw.management.model_dump())
     return out
