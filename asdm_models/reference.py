@@ -1,4 +1,6 @@
-"""Reference data read from ``data/reference/``: Green Book discount schedules, optimism-bias bounds, UK corporation tax.
+"""Reference data read from ``data/reference/``: Green Book discount schedules, optimism-bias bounds, UK corporation tax,
+the local-government rules (Teckal, VAT partial exemption, subsidy control, pensions, TUPE) and the value-for-money
+categories.
 
 These figures come from published guidance and change when the guidance
 changes; keeping them in data (with their source) means a Green Book revision
@@ -21,6 +23,11 @@ __all__ = [
     "OptimismBiasCategory",
     "CorporationTaxRules",
     "CapitalAllowanceCategory",
+    "LocalGovernmentRules",
+    "PensionArrangement",
+    "TupeLeadTimes",
+    "VfmCategory",
+    "ValueForMoneyRules",
     "load_reference",
     "PROJECT_ROOT",
     "default_reference",
@@ -98,6 +105,87 @@ class CapitalAllowanceCategory:
 
 
 @dataclass(frozen=True)
+class LocalGovernmentRules:
+    """The parameters of the local-government rules from ``data/reference/local_government.yaml``.
+
+    Rates are fractions, amounts pounds. ``sources`` gives the published source of each figure by field name
+    (``teckal_threshold``, ``teckal_window_years``, ``teckal_activities``, ``vat_share_limit``,
+    ``vat_monthly_limit_gbp``, ``vat_months``, ``vat_breach``, ``subsidy_control``); applied by
+    :mod:`asdm_models.local_government`.
+    """
+
+    teckal_threshold: float  # the controlled person's activities for the authority must be MORE than this share
+    teckal_window_years: int  # years of turnover averaged (the years before the award)
+    vat_share_limit: float  # exempt input VAT insignificant up to this share of total input VAT ...
+    vat_monthly_limit_gbp: float  # ... or up to this amount a month on average, whichever is greater
+    vat_months: int  # months in the partial-exemption year
+    loan_repayment_profiles: dict = field(default_factory=dict)  # name -> description
+    labels: dict = field(default_factory=dict, compare=False, hash=False)  # teckal, vat_partial_exemption, ...
+    sources: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+PENSION_RISK_BEARERS = ("council", "provider", "shared")
+
+
+@dataclass(frozen=True)
+class PensionArrangement:
+    """One pension arrangement for staff transferring under TUPE into (or staying in) the LGPS."""
+
+    name: str
+    label: str
+    description: str
+    risk_bearer: str  # council | provider | shared
+    bond_expected: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class TupeLeadTimes:
+    """Minimum lead times before a staff transfer (for the transition plan), from ``local_government.yaml``.
+
+    ``collective_bands`` is ``((from_redundancies, days_before_first_dismissal), ...)`` ascending: the band
+    of the largest ``from_redundancies`` not above the number proposed applies; below the first, none.
+    """
+
+    employee_liability_days: int
+    employee_liability_source: str
+    consultation_rule: str
+    consultation_source: str
+    collective_bands: tuple
+    collective_source: str
+
+
+@dataclass(frozen=True)
+class VfmCategory:
+    name: str
+    label: str
+    bcr_from: float | None  # lowest BCR of the band (inclusive); None for the lowest category
+
+
+@dataclass(frozen=True)
+class ValueForMoneyRules:
+    """Value-for-money categories and the non-monetised adjustment, from ``value_for_money.yaml``.
+
+    ``categories`` is in rank order, lowest first; applied by :mod:`asdm_models.value_for_money`.
+    """
+
+    categories: tuple  # VfmCategory, lowest first
+    saves_money_category: str  # category of an option that saves money without losing benefits
+    directions: dict  # positive / negative -> +1 / -1
+    scale_scores: dict  # small / moderate / large -> score
+    evidence_weights: dict  # strong / moderate / weak -> weight
+    max_step: int  # most steps the non-monetised impacts move the category
+    long_horizon_threshold_years: int  # periods longer than this report the long-horizon schedule
+    long_horizon_schedule: str  # name of that discount schedule
+    impact_rule: str = ""
+    sources: dict = field(default_factory=dict, compare=False, hash=False)  # source, categories, cost_saving, ...
+
+    @property
+    def names(self) -> tuple:
+        return tuple(c.name for c in self.categories)
+
+
+@dataclass(frozen=True)
 class Reference:
     discount_schedules: dict
     optimism_bias: dict
@@ -106,6 +194,11 @@ class Reference:
     corporation_tax: CorporationTaxRules | None = None
     capital_allowances: dict = field(default_factory=dict)  # name -> CapitalAllowanceCategory
     corporation_tax_source: str = ""
+    local_government: LocalGovernmentRules | None = None
+    pension_arrangements: dict = field(default_factory=dict)  # name -> PensionArrangement
+    tupe: TupeLeadTimes | None = None
+    value_for_money: ValueForMoneyRules | None = None
+    local_government_source: str = ""
 
 
 def reference_dir_for(data_dir: Path) -> Path:
@@ -171,6 +264,23 @@ def load_reference(data_dir: Path | None = None) -> tuple[Reference | None, list
                 ob[name] = OptimismBiasCategory(name, spec["label"], spec["applies_to"], upper, lower)
             except (KeyError, TypeError, ValueError) as e:
                 errors.append(doc.error(("categories", name), f"invalid category: {e}"))
+    # read before corporation_tax.yaml, which stays the last file listed
+    lg_path = rdir / "local_government.yaml"
+    doc, errs = read_yaml(lg_path, relative_name(lg_path, root))
+    errors += errs
+    lg = (None, {}, None, "")
+    if doc is not None:
+        files.append(lg_path)
+        *lg, errs = _read_local_government(doc)
+        errors += errs
+    vfm_path = rdir / "value_for_money.yaml"
+    doc, errs = read_yaml(vfm_path, relative_name(vfm_path, root))
+    errors += errs
+    vfm = None
+    if doc is not None:
+        files.append(vfm_path)
+        vfm, errs = _read_value_for_money(doc, schedules if ds_path in files else None)
+        errors += errs
     ct_path = rdir / "corporation_tax.yaml"
     doc, errs = read_yaml(ct_path, relative_name(ct_path, root))
     errors += errs
@@ -181,7 +291,9 @@ def load_reference(data_dir: Path | None = None) -> tuple[Reference | None, list
         errors += errs
     if errors:
         return None, errors, files
-    return Reference(schedules, ob, ob_source, rdir, ct_rules, allowances, ct_source), [], files
+    lg_rules, pensions, tupe, lg_source = lg
+    return Reference(schedules, ob, ob_source, rdir, ct_rules, allowances, ct_source, lg_rules, pensions, tupe, vfm,
+                     lg_source), [], files
 
 
 # ------------------------------------------------------------------------------------------------
@@ -370,6 +482,376 @@ def _read_corporation_tax(doc) -> tuple[CorporationTaxRules | None, dict, str, l
     if errors:
         return None, {}, source, errors
     return rules, allowances, source, []
+
+
+# ------------------------------------------------------------------------------------------------
+# local_government.yaml and value_for_money.yaml
+# ------------------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _field(doc, spec: dict, path: tuple, key: str, parse, errors: list, *, why: str = "", default=_MISSING):
+    """``parse(spec[key])``; a missing or invalid value adds one DataError (with ``why``) and gives None."""
+    if key not in spec:
+        if default is not _MISSING:
+            return default
+        errors.append(doc.error(path, f"missing {key}" + (f" ({why})" if why else "")))
+        return None
+    try:
+        return parse(spec[key])
+    except (TypeError, ValueError) as e:
+        errors.append(doc.error(path + (key,), f"invalid {key}: {e}", spec[key]))
+        return None
+
+
+def _section(doc, data: dict, path: tuple, what: str, errors: list) -> dict | None:
+    """``data[path[-1]]`` must be a mapping; else one problem naming what it should hold."""
+    value = data.get(path[-1]) if isinstance(data, dict) else None
+    if not isinstance(value, dict):
+        got = "nothing" if value is None else type(value).__name__
+        errors.append(doc.error(path, f"expected a mapping of {what}, got {got}"))
+        return None
+    return value
+
+
+def _share(value: object) -> float:
+    x = parse_rate(value)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{x:g} is not a share: use more than 0% and less than 100%, e.g. \"80%\"")
+    return x
+
+
+def _whole(lo: int, hi: int, unit: str):
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number of {unit}, got {value!r}")
+        if not lo <= value <= hi:
+            raise ValueError(f"{value} is out of range: use {lo} to {hi} {unit}")
+        return value
+    return parse
+
+
+def _amount(value: object) -> float:
+    x = parse_number(value)
+    if x <= 0:
+        raise ValueError(f"{x:g} is not a limit: use a positive amount of pounds")
+    return x
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _no_fixed_period(value: object) -> None:
+    if value is not None:
+        raise ValueError(f"{value!r}: TUPE reg 13 sets no fixed period for informing and consulting; leave it null")
+    return None
+
+
+def _source(what: str):
+    return lambda v: _text(v, f"the source of {what}")
+
+
+_TECKAL_FIELDS = ("label", "threshold", "window_years", "sources")
+_TECKAL_SOURCES = ("threshold", "window_years", "activities")
+_VAT_FIELDS = ("label", "share_limit", "monthly_limit_gbp", "months", "sources")
+_VAT_SOURCES = ("share_limit", "monthly_limit_gbp", "months", "breach")
+_SC_FIELDS = ("label", "source", "repayment_profiles")
+_LOAN_PROFILES = ("bullet", "straight_line")
+_PENSION_FIELDS = ("label", "description", "risk_bearer", "bond_expected", "source")
+_LG_TOP = ("source", "teckal", "vat_partial_exemption", "subsidy_control", "pension_arrangements", "tupe")
+_TUPE_SECTIONS = ("employee_liability_information", "inform_and_consult", "collective_consultation")
+
+
+def _sources(doc, spec: dict, path: tuple, keys: tuple, errors: list) -> dict:
+    """``spec['sources']`` giving the published source of each of ``keys``."""
+    out: dict[str, str] = {}
+    src = spec.get("sources")
+    if not isinstance(src, dict):
+        errors.append(doc.error(path + ("sources",), "expected a mapping giving the published source of each of "
+                                + ", ".join(keys)))
+        return out
+    errors += _unknown(doc, path + ("sources",), src, keys)
+    for key in keys:
+        v = _field(doc, src, path + ("sources",), key, _source(key), errors,
+                   why="name the legislation section or guidance page")
+        if v is not None:
+            out[key] = v
+    return out
+
+
+def _read_local_government(doc) -> tuple:
+    """Validate ``local_government.yaml``. Returns (rules, pension arrangements, TUPE lead times, source, problems)."""
+    errors: list[DataError] = []
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, {}, None, "", [doc.error((), "expected a mapping with " + ", ".join(_LG_TOP))]
+    errors += _unknown(doc, (), data, _LG_TOP)
+    source = _field(doc, data, (), "source", lambda v: _text(v, "source"), errors,
+                    why="name the legislation and guidance") or ""
+    n_before = len(errors)
+    values: dict = {}
+    labels: dict = {}
+    sources: dict = {}
+
+    tk = _section(doc, data, ("teckal",), "the Teckal activity test (threshold, window_years, sources)", errors)
+    if tk is not None:
+        p = ("teckal",)
+        errors += _unknown(doc, p, tk, _TECKAL_FIELDS)
+        values["teckal_threshold"] = _field(doc, tk, p, "threshold", _share, errors)
+        values["teckal_window_years"] = _field(doc, tk, p, "window_years", _whole(1, 10, "years"), errors)
+        labels["teckal"] = _field(doc, tk, p, "label", lambda v: _text(v, "label"), errors, default="")
+        sources.update({f"teckal_{k}": v for k, v in _sources(doc, tk, p, _TECKAL_SOURCES, errors).items()})
+
+    vat = _section(doc, data, ("vat_partial_exemption",), "the partial-exemption limits (share_limit, "
+                   "monthly_limit_gbp, months, sources)", errors)
+    if vat is not None:
+        p = ("vat_partial_exemption",)
+        errors += _unknown(doc, p, vat, _VAT_FIELDS)
+        values["vat_share_limit"] = _field(doc, vat, p, "share_limit", _share, errors)
+        values["vat_monthly_limit_gbp"] = _field(doc, vat, p, "monthly_limit_gbp", _amount, errors)
+        values["vat_months"] = _field(doc, vat, p, "months", _whole(1, 12, "months"), errors)
+        labels["vat_partial_exemption"] = _field(doc, vat, p, "label", lambda v: _text(v, "label"), errors, default="")
+        sources.update({f"vat_{k}": v for k, v in _sources(doc, vat, p, _VAT_SOURCES, errors).items()})
+
+    profiles: dict = {}
+    sc = _section(doc, data, ("subsidy_control",), "the subsidy-control test (source, repayment_profiles)", errors)
+    if sc is not None:
+        p = ("subsidy_control",)
+        errors += _unknown(doc, p, sc, _SC_FIELDS)
+        s = _field(doc, sc, p, "source", _source("the subsidy-control test"), errors,
+                   why="name the Subsidy Control Act sections and guidance")
+        if s is not None:
+            sources["subsidy_control"] = s
+        labels["subsidy_control"] = _field(doc, sc, p, "label", lambda v: _text(v, "label"), errors, default="")
+        rp = _section(doc, sc, p + ("repayment_profiles",), "repayment profiles (bullet, straight_line) "
+                      "with a description each", errors)
+        if rp is not None:
+            errors += _unknown(doc, p + ("repayment_profiles",), rp, _LOAN_PROFILES)
+            for key in _LOAN_PROFILES:
+                d = _field(doc, rp, p + ("repayment_profiles",), key, lambda v: _text(v, "the description"), errors,
+                           why="describe how the principal is repaid")
+                if d is not None:
+                    profiles[key] = d
+
+    pensions: dict[str, PensionArrangement] = {}
+    pa = _section(doc, data, ("pension_arrangements",), "pension arrangements by name", errors)
+    for name, spec in (pa or {}).items():
+        p = ("pension_arrangements", name)
+        if not isinstance(spec, dict):
+            errors.append(doc.error(p, f"expected a mapping with {', '.join(_PENSION_FIELDS)}"))
+            continue
+        n = len(errors)
+        errors += _unknown(doc, p, spec, _PENSION_FIELDS)
+        texts = {k: _field(doc, spec, p, k, lambda v, k=k: _text(v, k), errors,
+                           why="name the regulations" if k == "source" else "")
+                 for k in ("label", "description", "source")}
+
+        def bearer(v):
+            if v not in PENSION_RISK_BEARERS:
+                raise ValueError(f"{v!r} is not who bears the pension risk; use {', '.join(PENSION_RISK_BEARERS)}")
+            return v
+        risk = _field(doc, spec, p, "risk_bearer", bearer, errors)
+        bond = _field(doc, spec, p, "bond_expected", _flag, errors)
+        if len(errors) == n:
+            pensions[str(name)] = PensionArrangement(str(name), texts["label"], texts["description"], risk, bond,
+                                                     texts["source"])
+
+    tupe = None
+    tu = _section(doc, data, ("tupe",), "TUPE lead times (" + ", ".join(_TUPE_SECTIONS) + ")", errors)
+    if tu is not None:
+        n = len(errors)
+        errors += _unknown(doc, ("tupe",), tu, _TUPE_SECTIONS)
+        p = ("tupe", "employee_liability_information")
+        eli = _section(doc, tu, p, "days_before_transfer and source", errors) or {}
+        errors += _unknown(doc, p, eli, ("days_before_transfer", "source")) if eli else []
+        eli_days = _field(doc, eli, p, "days_before_transfer", _whole(1, 365, "days"), errors) if eli else None
+        eli_src = _field(doc, eli, p, "source", _source("the lead time"), errors, why="name the regulation") if eli \
+            else None
+        p = ("tupe", "inform_and_consult")
+        ic = _section(doc, tu, p, "rule, days_before_transfer and source", errors) or {}
+        errors += _unknown(doc, p, ic, ("days_before_transfer", "rule", "source")) if ic else []
+        if ic:
+            _field(doc, ic, p, "days_before_transfer", _no_fixed_period, errors, default=None)
+        ic_rule = _field(doc, ic, p, "rule", lambda v: _text(v, "rule"), errors) if ic else None
+        ic_src = _field(doc, ic, p, "source", _source("the rule"), errors, why="name the regulation") if ic else None
+        p = ("tupe", "collective_consultation")
+        cc = _section(doc, tu, p, "bands and source", errors) or {}
+        errors += _unknown(doc, p, cc, ("bands", "source")) if cc else []
+        cc_src = _field(doc, cc, p, "source", _source("the periods"), errors, why="name the TULRCA section") if cc \
+            else None
+        bands: list = []
+        if cc:
+            raw = cc.get("bands")
+            if not isinstance(raw, list) or not raw:
+                errors.append(doc.error(p + ("bands",), "expected a list of {from_redundancies, "
+                                                        "days_before_first_dismissal}, ascending"))
+            else:
+                for i, b in enumerate(raw):
+                    bp = p + ("bands", i)
+                    if not isinstance(b, dict):
+                        errors.append(doc.error(bp, "expected {from_redundancies: N, days_before_first_dismissal: D}"))
+                        continue
+                    errors += _unknown(doc, bp, b, ("from_redundancies", "days_before_first_dismissal"))
+                    lo = _field(doc, b, bp, "from_redundancies", _whole(1, 1_000_000, "employees"), errors)
+                    days = _field(doc, b, bp, "days_before_first_dismissal", _whole(1, 365, "days"), errors)
+                    if lo is None or days is None:
+                        continue
+                    if bands and (lo <= bands[-1][0] or days <= bands[-1][1]):
+                        errors.append(doc.error(bp, f"bands must ascend: from_redundancies {lo} and "
+                                                    f"{days} days must both be above the band before "
+                                                    f"({bands[-1][0]}, {bands[-1][1]} days)"))
+                        continue
+                    bands.append((lo, days))
+        if len(errors) == n:
+            tupe = TupeLeadTimes(eli_days, eli_src, ic_rule, ic_src, tuple(bands), cc_src)
+
+    rules = None
+    if len(errors) == n_before:
+        rules = LocalGovernmentRules(values["teckal_threshold"], values["teckal_window_years"],
+                                     values["vat_share_limit"], values["vat_monthly_limit_gbp"], values["vat_months"],
+                                     profiles, labels, sources)
+    if errors:
+        return None, {}, None, source, errors
+    return rules, pensions, tupe, source, []
+
+
+_VFM_TOP = ("source", "categories", "cost_saving", "non_monetised_impacts", "long_horizon")
+_IMPACT_FIELDS = ("rule", "source", "directions", "scale_scores", "evidence_weights", "max_step")
+_IMPACT_KEYS = {"directions": ("positive", "negative"), "scale_scores": ("small", "moderate", "large"),
+                "evidence_weights": ("strong", "moderate", "weak")}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _read_value_for_money(doc, schedules: dict | None) -> tuple[ValueForMoneyRules | None, list[DataError]]:
+    """Validate ``value_for_money.yaml``; ``schedules`` (when read) checks the long-horizon schedule's name."""
+    errors: list[DataError] = []
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [doc.error((), "expected a mapping with " + ", ".join(_VFM_TOP))]
+    errors += _unknown(doc, (), data, _VFM_TOP)
+    sources: dict = {}
+    s = _field(doc, data, (), "source", lambda v: _text(v, "source"), errors, why="name the Green Book edition")
+    if s is not None:
+        sources["source"] = s
+
+    cats: list[VfmCategory] = []
+    cs = _section(doc, data, ("categories",), "value-for-money categories (source, bands)", errors)
+    if cs is not None:
+        p = ("categories",)
+        errors += _unknown(doc, p, cs, ("source", "bands"))
+        s = _field(doc, cs, p, "source", _source("the categories"), errors, why="name the framework")
+        if s is not None:
+            sources["categories"] = s
+        bands = cs.get("bands")
+        if not isinstance(bands, list) or len(bands) < 2:
+            errors.append(doc.error(p + ("bands",), "expected a list of at least two categories "
+                                                    "{name, label, bcr_from}, lowest first"))
+            bands = []
+        for i, b in enumerate(bands):
+            bp = p + ("bands", i)
+            if not isinstance(b, dict):
+                errors.append(doc.error(bp, "expected {name: ..., label: ..., bcr_from: ...}"))
+                continue
+            errors += _unknown(doc, bp, b, ("name", "label", "bcr_from"))
+
+            def ident(v):
+                if not isinstance(v, str) or not _NAME.match(v):
+                    raise ValueError(f"{v!r} is not a name: use lower-case words joined by _, e.g. very_high")
+                return v
+            name = _field(doc, b, bp, "name", ident, errors)
+            label = _field(doc, b, bp, "label", lambda v: _text(v, "label"), errors)
+            if "bcr_from" not in b:
+                errors.append(doc.error(bp, "missing bcr_from (null for the lowest category)"))
+                continue
+            lo = b["bcr_from"]
+            if i == 0:
+                if lo is not None:
+                    errors.append(doc.error(bp + ("bcr_from",), "the lowest category takes every BCR below the next: "
+                                                                "write bcr_from: null", lo))
+                    continue
+            else:
+                lo = _field(doc, b, bp, "bcr_from", parse_number, errors)
+                if lo is None:
+                    continue
+                if cats and cats[-1].bcr_from is not None and lo <= cats[-1].bcr_from:
+                    errors.append(doc.error(bp + ("bcr_from",), f"thresholds must ascend: {lo:g} is not above "
+                                                                f"{cats[-1].bcr_from:g} of {cats[-1].name}", lo))
+                    continue
+            if name is not None and name in [c.name for c in cats]:
+                errors.append(doc.error(bp + ("name",), f"{name!r} appears twice; each category once"))
+                continue
+            if name is not None and label is not None:
+                cats.append(VfmCategory(name, label, None if lo is None else float(lo)))
+    names = [c.name for c in cats]
+
+    saves = None
+    cv = _section(doc, data, ("cost_saving",), "the rule for options that save money (source, "
+                  "saves_money_without_benefit_loss)", errors)
+    if cv is not None:
+        p = ("cost_saving",)
+        errors += _unknown(doc, p, cv, ("source", "saves_money_without_benefit_loss"))
+        s = _field(doc, cv, p, "source", _source("the rule"), errors, why="name the framework")
+        if s is not None:
+            sources["cost_saving"] = s
+
+        def category(v):
+            if v not in names:
+                raise ValueError(f"{v!r} is not one of the categories ({', '.join(names)})")
+            return v
+        saves = _field(doc, cv, p, "saves_money_without_benefit_loss", category, errors)
+
+    scores: dict = {}
+    rule, max_step = "", None
+    im = _section(doc, data, ("non_monetised_impacts",), "the non-monetised adjustment (" + ", ".join(_IMPACT_FIELDS)
+                  + ")", errors)
+    if im is not None:
+        p = ("non_monetised_impacts",)
+        errors += _unknown(doc, p, im, _IMPACT_FIELDS)
+        rule = _field(doc, im, p, "rule", lambda v: _text(v, "rule"), errors) or ""
+        s = _field(doc, im, p, "source", _source("the rule"), errors, why="name the guidance")
+        if s is not None:
+            sources["non_monetised_impacts"] = s
+        max_step = _field(doc, im, p, "max_step", _whole(0, 4, "steps"), errors)
+        for key, keys in _IMPACT_KEYS.items():
+            m = _section(doc, im, p + (key,), f"scores for {', '.join(keys)}", errors)
+            if m is None:
+                continue
+            errors += _unknown(doc, p + (key,), m, keys)
+            got = {k: _field(doc, m, p + (key,), k, parse_number, errors) for k in keys}
+            if all(v is not None for v in got.values()):
+                scores[key] = got
+        d = scores.get("directions")
+        if d is not None and not (d["positive"] > 0 > d["negative"]):
+            errors.append(doc.error(p + ("directions",), "positive must score above 0 and negative below 0"))
+        for key in ("scale_scores", "evidence_weights"):
+            if key in scores and any(v < 0 for v in scores[key].values()):
+                errors.append(doc.error(p + (key,), "scores must be 0 or more (the direction gives the sign)"))
+
+    lh_years, lh_schedule = None, None
+    lh = _section(doc, data, ("long_horizon",), "the long-horizon test (threshold_years, schedule, source)", errors)
+    if lh is not None:
+        p = ("long_horizon",)
+        errors += _unknown(doc, p, lh, ("threshold_years", "schedule", "source"))
+        lh_years = _field(doc, lh, p, "threshold_years", _whole(1, 1000, "years"), errors)
+        s = _field(doc, lh, p, "source", _source("the test"), errors, why="name the Green Book edition")
+        if s is not None:
+            sources["long_horizon"] = s
+
+        def schedule(v):
+            v = _text(v, "schedule")
+            if schedules is not None and v not in schedules:
+                raise ValueError(f"{v!r} is not a discount schedule in discount_schedules.yaml "
+                                 f"({', '.join(schedules)})")
+            return v
+        lh_schedule = _field(doc, lh, p, "schedule", schedule, errors)
+    if errors:
+        return None, errors
+    return ValueForMoneyRules(tuple(cats), saves, scores["directions"], scores["scale_scores"],
+                              scores["evidence_weights"], max_step, lh_years, lh_schedule, rule, sources), []
 
 
 _DEFAULT: Reference | None = None
