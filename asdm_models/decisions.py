@@ -332,19 +332,27 @@ def _option_ids(options) -> list[str] | None:
     return None if options is None else sorted(options)
 
 
+def _is_known(option: str | None, known: list[str] | None) -> bool:
+    """True for an option that is named and is one of the appraisal's (so the checks that use it mean something)."""
+    return option is not None and (known is None or option in known)
+
+
 def _check_option(doc: YamlDoc, path: tuple, ident: str, known: list[str] | None, errors: list) -> None:
     if known is not None and ident not in known:
         errors.append(doc.error(path, f"{ident!r} is not an option of this appraisal{suggest(ident, known)}; "
                                       f"its options are {', '.join(known)}", ident))
 
 
-def _read_entry(doc: YamlDoc, i: int, raw, known: list[str] | None, errors: list) -> Decision | None:
-    """One entry checked on its own (its keys, values and the rules within it); None if it cannot be used."""
+def _read_entry(doc: YamlDoc, i: int, raw, known: list[str] | None, errors: list) -> tuple[Decision | None, bool]:
+    """One entry checked on its own (its keys, values and the rules within it).
+
+    Returns the decision (with ``date``, ``body`` or ``decision`` None where those could not be read, so the
+    rules between entries can still look at the rest; None when its gate is unknown) and whether it is whole.
+    """
     path = ("decisions", i)
     if not isinstance(raw, dict):
         errors.append(doc.error(path, f"expected a decision (gate, date, body, decision, ...), got {raw!r}", raw))
-        return None
-    before = len(errors)
+        return None, False
     for k in raw:
         if k not in _ENTRY_KEYS:
             errors.append(doc.error(path + (k,), f"unknown field {k!r}{suggest(str(k), _ENTRY_KEYS)}; valid fields of "
@@ -391,7 +399,7 @@ def _read_entry(doc: YamlDoc, i: int, raw, known: list[str] | None, errors: list
             if ident in seen:
                 errors.append(doc.error(path + ("shortlist", j), f"{ident!r} is on the short list twice", ident))
             seen.add(ident)
-        if option is not None and option not in shortlist:
+        if _is_known(option, known) and option not in shortlist:
             errors.append(doc.error(path + ("option",), f"the preferred option {option!r} is not on this decision's "
                                                         f"short list ({', '.join(shortlist)})", option))
     if option is not None:
@@ -402,59 +410,73 @@ def _read_entry(doc: YamlDoc, i: int, raw, known: list[str] | None, errors: list
     if gate in _NEEDS_RUN and outcome in TAKEN and run is None and raw.get("run") is None:
         errors.append(doc.error(path + ("run",), f"required: a taken {gate} decision must name the run its figures "
                                                  "came from (run: <run id>, the name of the run's folder)"))
-    if len(errors) > before and (gate is None or when is None or outcome is None or body is None):
-        return None
-    return Decision(gate, when, body, outcome, conditions or (), option, shortlist or (), run, reference, note)
+    if gate is None:
+        return None, False
+    whole = when is not None and outcome is not None and body is not None
+    return Decision(gate, when, body, outcome, conditions or (), option, shortlist or (), run, reference, note), whole
 
 
-def _check_order(doc: YamlDoc, entries: list[tuple[int, Decision]], today: _dt.date, errors: list) -> None:
-    """The rules between entries: gate order, once each, no gaps, dates in order, nothing after stop, pending last."""
-    prev: tuple[int, Decision] | None = None
+def _check_order(doc: YamlDoc, entries: list[tuple[int, Decision]], today: _dt.date, errors: list,
+                 known: list[str] | None = None, gaps: bool = True) -> None:
+    """The rules between entries: gate order, once each, no gaps, dates in order, nothing after stop, pending last.
+
+    ``entries`` are the entries whose gate could be read; a date or decision that could not be read (None)
+    is left out of the rules that need it. ``gaps`` is False when an entry's gate could not be read, so a
+    gate missing before a later one is not claimed (it may be the unreadable one).
+    """
+    prev: Decision | None = None  # the entry before
+    dated: Decision | None = None  # the last entry before with a date
     seen: dict[str, int] = {}
     stopped: Decision | None = None
     n = len(entries)
     for k, (i, d) in enumerate(entries):
         path = ("decisions", i)
-        if d.taken and d.date > today:
+        if d.decision is not None and d.taken and d.date is not None and d.date > today:
             errors.append(doc.error(path + ("date",), f"{d.date.isoformat()} is after today ({today.isoformat()}): only "
                                                       "a pending decision (one scheduled, not yet taken) may be dated "
                                                       "in the future; make it pending or correct the date"))
-        if not d.taken and k != n - 1:
+        if d.decision == "pending" and k != n - 1:
             errors.append(doc.error(path + ("decision",), "pending (a decision scheduled, not yet taken) may only be "
                                                           "the last entry: record the decision taken, or remove the "
                                                           "entries after it"))
         if stopped is not None:
-            errors.append(doc.error(path + ("gate",), f"{d.gate} follows the stop decided at the {stopped.gate} gate on "
-                                                      f"{stopped.date.isoformat()}: nothing may follow a stop (a review "
+            errors.append(doc.error(path + ("gate",), f"{d.gate} follows the stop decided at the {stopped.gate} gate"
+                                                      f"{_on(stopped.date)}: nothing may follow a stop (a review "
                                                       "restarted is a new appraisal)", d.gate))
         if d.gate in seen:
             errors.append(doc.error(path + ("gate",), f"{d.gate} is decided twice (also entry #{seen[d.gate] + 1}); each "
                                                       "gate is decided once: record a changed decision by correcting "
                                                       "the entry", d.gate))
-        elif prev is not None and _ORDER[d.gate] < _ORDER[prev[1].gate]:
-            errors.append(doc.error(path + ("gate",), f"{d.gate} is listed after {prev[1].gate}; list the gates in "
+        elif prev is not None and _ORDER[d.gate] < _ORDER[prev.gate]:
+            errors.append(doc.error(path + ("gate",), f"{d.gate} is listed after {prev.gate}; list the gates in "
                                                       f"order: {', '.join(GATE_KEYS)}", d.gate))
         else:
             missing = [g for g in GATE_KEYS[:_ORDER[d.gate]] if g not in seen]
-            if missing:
+            if missing and gaps:
                 errors.append(doc.error(path + ("gate",), f"{d.gate} decided but {missing[-1]} has no decision; record "
                                                           f"the decision of every earlier gate first "
                                                           f"({', '.join(missing)})", d.gate))
-        if prev is not None and d.date < prev[1].date and d.gate not in seen:
+        if dated is not None and d.date is not None and d.date < dated.date and d.gate not in seen:
             errors.append(doc.error(path + ("date",), f"{d.gate} is dated {d.date.isoformat()}, before the "
-                                                      f"{prev[1].gate} decision before it ({prev[1].date.isoformat()}); "
+                                                      f"{dated.gate} decision before it ({dated.date.isoformat()}); "
                                                       "a later gate cannot be decided before an earlier one", d.date))
         if d.decision == "stop" and stopped is None:
             stopped = d
         seen.setdefault(d.gate, i)
-        prev = (i, d)
+        prev = d
+        if d.date is not None:
+            dated = d
     # an OBC or FBC is of a short-listed option
     shortlist = next((d.shortlist for _, d in entries if d.gate == "options_appraisal" and d.shortlist), ())
     for i, d in entries:
-        if shortlist and d.gate in ("obc", "fbc") and d.option is not None and d.option not in shortlist:
+        if shortlist and d.gate in ("obc", "fbc") and _is_known(d.option, known) and d.option not in shortlist:
             errors.append(doc.error(("decisions", i, "option"), f"{d.option!r} was not short-listed at the options "
                                                                 f"appraisal ({', '.join(shortlist)}); the {d.gate} "
                                                                 "chooses among the short list", d.option))
+
+
+def _on(day: _dt.date | None) -> str:
+    return f" on {day.isoformat()}" if day is not None else ""
 
 
 def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
@@ -474,7 +496,7 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
 
 
 def _check_run(doc: YamlDoc, i: int, d: Decision, root: Path, runs_dir: Path, appraisal_id: str,
-               files: list[Path], errors: list) -> None:
+               files: list[Path], errors: list, known: list[str] | None = None) -> None:
     """The run a decision names exists, is of this appraisal and, for an OBC or FBC, holds the option's report."""
     path = ("decisions", i, "run")
     in_runs = runs_dir / d.run / "manifest.json"
@@ -498,7 +520,7 @@ def _check_run(doc: YamlDoc, i: int, d: Decision, root: Path, runs_dir: Path, ap
         errors.append(doc.error(path, f"run {d.run!r} is a run of appraisal {of!r}, not of {appraisal_id!r} "
                                       f"({mpath}); name a run of this appraisal", d.run))
         return
-    if d.gate in _NEEDS_REPORT and d.option is not None:
+    if d.gate in _NEEDS_REPORT and _is_known(d.option, known):
         reports = manifest.get("reports") if isinstance(manifest.get("reports"), list) else []
         mine = [r for r in reports if isinstance(r, dict) and r.get("option") == d.option and r.get("stage") == d.gate]
         if not mine:
@@ -587,14 +609,17 @@ def load_decisions(root, appraisal_id: str, options, *, today: _dt.date | None =
         errors.append(doc.error(("decisions",), f"expected a list of gate decisions, got {raw!r}", raw))
     else:
         known = _option_ids(options)
+        whole: list[bool] = []
         for i, item in enumerate(raw):
-            d = _read_entry(doc, i, item, known, errors)
+            d, ok = _read_entry(doc, i, item, known, errors)
             if d is not None:
                 entries.append((i, d))
-        _check_order(doc, entries, today, errors)
+                whole.append(ok)
+        _check_order(doc, entries, today, errors, known, gaps=len(entries) == len(raw))
         for i, d in entries:
             if d.run is not None:
-                _check_run(doc, i, d, root, runs_dir, appraisal_id, files, errors)
+                _check_run(doc, i, d, root, runs_dir, appraisal_id, files, errors, known)
+        entries = [e for e, ok in zip(entries, whole) if ok]
     return DecisionLog(tuple(d for _, d in entries), runs_dir, path), errors, files
 
 
@@ -695,13 +720,16 @@ def journey_markdown(log: DecisionLog | None) -> str:
         text += f" (option: {last.option})"
     if last.decision == "stop":
         return text + "; the review ends there."
-    if last.conditions:
-        text += "; conditions: " + "; ".join(c.rstrip(".") for c in last.conditions)
     nxt = log.next_gate()
     if nxt is None:
-        return text + "; every gate has been decided."
-    text += f"; next: {nxt.title}"
-    pending = log.pending()
-    if pending is not None and pending.gate == nxt.key:
-        text += f" (scheduled for {pending.body} on {long_date(pending.date)})"
-    return text + f", which needs {nxt.needs}."
+        text += "; every gate has been decided."
+    else:
+        text += f"; next: {nxt.title}"
+        pending = log.pending()
+        if pending is not None and pending.gate == nxt.key:
+            text += f" (scheduled for {pending.body} on {long_date(pending.date)})"
+        text += f", which needs {nxt.needs}."
+    if last.conditions:
+        text += f" The conditions of the {g.short} decision: " + "; ".join(
+            f"({k}) {c.strip().rstrip('.')}" for k, c in enumerate(last.conditions, 1)) + "."
+    return text

@@ -14,6 +14,19 @@ difference:
 
 The manifest itself is the root of trust: keep a copy (or its sha256) wherever the decision the
 run supported is recorded.
+
+Two kinds of file are not part of a run's figures and are reported as notes, not differences:
+
+* **journey records** (:func:`asdm_models.decisions.is_journey_record`): the decision log
+  ``decisions.yaml``, the papers filed under ``decisions/`` and the outturn under ``actuals/``, which
+  are written after the runs they cite;
+* a **filed record** is itself verifiable: ``<appraisal>/decisions/<run-id>/`` holding the run's
+  ``manifest.json`` (and usually ``summary.csv``), filed with the minutes. Its data folder is that
+  appraisal folder; only the outputs filed there are checked (``summary.csv`` cell by cell too), and
+  other files added beside them are not errors.
+
+Whatever the folder, when the appraisal's decision log names the run, the notes say which decisions
+relied on it and whether its figures still hold.
 """
 
 from __future__ import annotations
@@ -25,13 +38,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .decisions import FILED_DIR, is_journey_record, load_decisions
 from .errors import RunError
 from .outputs import json_safe
 from .provenance import input_hashes, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
 from .units import format_gbp
 
-__all__ = ["verify_run", "VerifyResult", "read_manifest", "UNFINISHED_MARKER", "MANIFEST"]
+__all__ = ["verify_run", "VerifyResult", "read_manifest", "filed_appraisal", "UNFINISHED_MARKER", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 #: Written when a run starts and removed when its manifest is complete; a folder holding it did not finish.
@@ -249,6 +263,51 @@ def _data_dir(run_dir: Path, manifest: dict, data_dir=None) -> Path:
     return recorded.resolve()
 
 
+_JOURNEY_WHY = "a journey record, written after the run it cites; it does not enter the run's figures"
+
+
+def filed_appraisal(run_dir: Path) -> Path | None:
+    """The appraisal folder of a filed record ``<appraisal>/decisions/<run-id>/``, else None.
+
+    A filed record is a folder under ``decisions/`` of a folder holding ``appraisal.yaml``: the papers
+    filed with a gate's minutes (a copy of the run's ``manifest.json`` and usually ``summary.csv``).
+    """
+    run_dir = Path(run_dir).resolve()
+    parent = run_dir.parent
+    if parent.name == FILED_DIR and (parent.parent / "appraisal.yaml").is_file():
+        return parent.parent
+    return None
+
+
+def _decision_notes(data: Path, appraisal_id: str, options, run_id, checked: int, differ: int | None,
+                    other: bool) -> list[str]:
+    """Notes naming the decisions of the appraisal's log that relied on this run, and whether its figures hold.
+
+    ``differ`` is the number of figures that differ, or None when they could not be recomputed.
+    """
+    try:
+        log, errors, _ = load_decisions(data, appraisal_id, options)
+    except Exception as e:  # pragma: no cover - load_decisions collects problems; never let a note break verify
+        return [f"the decision log could not be read ({type(e).__name__}: {e})"]
+    if log is None or not isinstance(run_id, str):
+        return []
+    notes = []
+    for d in log.for_run(run_id):
+        head = f"{d.describe()} relied on this run"
+        if differ is None:
+            notes.append(f"{head}: its figures could not be recomputed (see the differences above)")
+        elif differ:
+            notes.append(f"{head}: {differ} of its figures differ (listed above)")
+        else:
+            notes.append(f"{head}: its {checked} figures still hold"
+                         + ("; the other differences are listed above" if other else ""))
+    if errors:
+        n = len(errors)
+        notes.append(f"the decision log {errors[0].file} has {n} problem{'s' if n != 1 else ''} "
+                     f"(asdm validate lists them), the first: {errors[0]}")
+    return notes
+
+
 def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     """Check a run folder against its manifest: outputs, inputs, the suite's code, and every figure recomputed.
 
@@ -268,17 +327,38 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     diffs: list[str] = []
+    notes: list[str] = []
+    filed = filed_appraisal(run_dir)
 
-    # 1. outputs: each recorded file unchanged, nothing added
-    _check_files(manifest["outputs"], run_dir, "output", diffs, inside=True)
-    for rel in run_files(run_dir):
-        if rel not in manifest["outputs"]:
-            diffs.append(f"output {rel}: not written by the run (not in the manifest)")
+    # 1. outputs: each recorded file unchanged, nothing added; a filed record holds only some of them
+    if filed is None:
+        _check_files(manifest["outputs"], run_dir, "output", diffs, inside=True)
+        for rel in run_files(run_dir):
+            if rel not in manifest["outputs"]:
+                diffs.append(f"output {rel}: not written by the run (not in the manifest)")
+    else:
+        present = {rel: h for rel, h in manifest["outputs"].items()
+                   if (p := _inside(run_dir, rel)) is not None and p.is_file()}
+        _check_files(present, run_dir, "output", diffs, inside=True)
+        absent = len(manifest["outputs"]) - len(present)
+        notes.append(f"filed record of run {manifest['run_id']} (papers filed with the minutes of "
+                     f"{filed.name}): {len(present)} of its outputs are filed here and were checked")
+        if absent:
+            notes.append(f"{absent} output{'s' if absent != 1 else ''} of the run {'are' if absent != 1 else 'is'} "
+                         "not filed here; their sha256 are in the manifest")
 
-    # 2. inputs: where the caller says, else where the run read them, else where they are relative to the
-    # run folder now (a tree moved as a whole, data beside the reports)
-    data = _data_dir(run_dir, manifest, data_dir)
-    _check_files(manifest["inputs"], data.parent, "input", diffs)
+    # 2. inputs: where the caller says, else (a filed record) its appraisal folder, else where the run read
+    # them, else where they are relative to the run folder now (a tree moved as a whole, data beside the reports).
+    # Journey records (the decision log, filed papers, actuals) are notes: they are written after the run.
+    if data_dir is None and filed is not None:
+        data = filed.resolve()
+    else:
+        data = _data_dir(run_dir, manifest, data_dir)
+    journey = {k: v for k, v in manifest["inputs"].items() if is_journey_record(k)}
+    journey_notes: list[str] = []
+    _check_files({k: v for k, v in manifest["inputs"].items() if k not in journey}, data.parent, "input", diffs)
+    _check_files(journey, data.parent, "journey record", journey_notes)
+    notes.extend(f"{n} ({_JOURNEY_WHY})" for n in journey_notes)
     _check_files(manifest.get("notebooks", {}), PROJECT_ROOT, "suite notebook", diffs)
 
     # 3. the suite's code
@@ -298,15 +378,20 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
         appraisal = load_appraisal(data, partial=True)
     except Exception as e:  # invalid data now: every metric would differ; say why once
         diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
-        return VerifyResult(run_dir, diffs, 0, [])
+        appraisal_id = manifest.get("appraisal") if isinstance(manifest.get("appraisal"), str) else data.name
+        notes.extend(_decision_notes(data, appraisal_id, None, manifest["run_id"], 0, None, True))
+        return VerifyResult(run_dir, diffs, 0, notes)
     recorded = set(manifest["inputs"])
     for now_file in sorted(input_hashes(appraisal.input_files, base=data.parent)):
         if now_file not in recorded:
-            diffs.append(f"input {now_file}: new since the run (not in the manifest)")
+            if is_journey_record(now_file):
+                notes.append(f"journey record {now_file}: new since the run ({_JOURNEY_WHY})")
+            else:
+                diffs.append(f"input {now_file}: new since the run (not in the manifest)")
 
     # 4. every figure, against the reports' record and against summary.csv
     checked = 0
-    notes: list[str] = []
+    before_figures = len(diffs)
     scen = manifest["scenario"]
     fresh_reports = []
     for rep in manifest["reports"]:
@@ -336,4 +421,9 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
                     diffs.append(f"report {rep['name']} scenario {old['scenario']}: {k} {_changed(k, v, new.get(k))}")
     summary = summary_frame(appraisal, fresh_reports, scen)
     checked += _compare_summary(run_dir, summary_csv_text(summary), diffs)
+
+    # 5. the decisions that relied on this run, from the appraisal's decision log
+    differ = len(diffs) - before_figures
+    notes.extend(_decision_notes(data, appraisal.id, appraisal.options, manifest["run_id"], checked, differ,
+                                 before_figures > 0))
     return VerifyResult(run_dir, diffs, checked, notes)
