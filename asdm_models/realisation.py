@@ -188,9 +188,9 @@ def rag_status(actual, forecast, amber, red):
 
     Examples
     --------
-    >>> from asdm_models.realisation import rag_status
     Costs of 100 forecast: 2% over is green, 4% amber, 6% red; 10% under is green; an unforecast cost is red.
 
+    >>> from asdm_models.realisation import rag_status
     >>> rag_status([-102.0, -104.0, -106.0, -90.0, 20.0, -1.0], [-100.0] * 4 + [0.0, 0.0], 0.025, 0.05).tolist()
     ['green', 'amber', 'red', 'green', 'green', 'red']
     """
