@@ -432,8 +432,8 @@ def _check_order(doc: YamlDoc, entries: list[tuple[int, Decision]], today: _dt.d
     for k, (i, d) in enumerate(entries):
         path = ("decisions", i)
         if d.decision is not None and d.taken and d.date is not None and d.date > today:
-            errors.append(doc.error(path + ("date",), f"{d.date.isoformat()} is after today ({today.isoformat()}): only "
-                                                      "a pending decision (one scheduled, not yet taken) may be dated "
+            errors.append(doc.error(path + ("date",), f"{d.date.isoformat()} is after today ({today.isoformat()}): "
+                                                      "only a pending decision (one scheduled, not yet taken) may be dated "
                                                       "in the future; make it pending or correct the date"))
         if d.decision == "pending" and k != n - 1:
             errors.append(doc.error(path + ("decision",), "pending (a decision scheduled, not yet taken) may only be "
@@ -444,8 +444,8 @@ def _check_order(doc: YamlDoc, entries: list[tuple[int, Decision]], today: _dt.d
                                                       f"{_on(stopped.date)}: nothing may follow a stop (a review "
                                                       "restarted is a new appraisal)", d.gate))
         if d.gate in seen:
-            errors.append(doc.error(path + ("gate",), f"{d.gate} is decided twice (also entry #{seen[d.gate] + 1}); each "
-                                                      "gate is decided once: record a changed decision by correcting "
+            errors.append(doc.error(path + ("gate",), f"{d.gate} is decided twice (also entry #{seen[d.gate] + 1}); "
+                                                      "each gate is decided once: record a changed decision by correcting "
                                                       "the entry", d.gate))
         elif prev is not None and _ORDER[d.gate] < _ORDER[prev.gate]:
             errors.append(doc.error(path + ("gate",), f"{d.gate} is listed after {prev.gate}; list the gates in "
@@ -559,6 +559,27 @@ def load_decisions(root, appraisal_id: str, options, *, today: _dt.date | None =
         Every problem, each naming the file, line and field (``decisions[#3].option``).
     files : list of Path
         The files read (``decisions.yaml`` and any filed manifests), for the run's input record.
+
+    Notes
+    -----
+    The rules, each broken one a :class:`~asdm_models.errors.DataError`:
+
+    * only the known fields; ``gate``, ``body`` and ``decision`` from :data:`GATE_KEYS`, :data:`BODIES`
+      and :data:`OUTCOMES` (the nearest suggested); ``date`` an ISO date;
+    * ``conditions`` non-empty for ``proceed_with_conditions`` and empty otherwise; ``shortlist`` only at
+      the options appraisal; ``option`` and every short-listed id an option of the appraisal, the preferred
+      option on its decision's short list, an OBC or FBC option on the options appraisal's short list;
+      ``option`` required to proceed at the OBC, FBC, transition and launch gates;
+    * ``run`` (a folder name, :data:`RUN_ID_PATTERN`) required for a taken options appraisal, OBC or FBC
+      decision; the run found in ``runs`` or filed under ``decisions/``, a run of this appraisal and, for an
+      OBC or FBC, holding the chosen option's report at that stage, not failed;
+    * the gates in the order of :data:`GATES`, each once, none while an earlier gate has no decision, dates
+      not going back, nothing after a stop, ``pending`` only last, no taken decision after ``today``.
+
+    References
+    ----------
+    HM Treasury (2018), *Guide to developing the project business case*: the strategic outline, outline
+    and full business cases and their approval points; DESIGN.md sections 1 and 3.
 
     Examples
     --------

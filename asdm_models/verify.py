@@ -341,8 +341,10 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
                    if (p := _inside(run_dir, rel)) is not None and p.is_file()}
         _check_files(present, run_dir, "output", diffs, inside=True)
         absent = len(manifest["outputs"]) - len(present)
-        notes.append(f"filed record of run {manifest['run_id']} (papers filed with the minutes of "
-                     f"{filed.name}): {len(present)} of its outputs are filed here and were checked")
+        total = len(manifest["outputs"])
+        notes.append(f"filed record of run {manifest['run_id']} (papers filed with the minutes of {filed.name}): "
+                     f"{len(present)} of its {total} output{'s' if total != 1 else ''} "
+                     f"{'is' if len(present) == 1 else 'are'} filed here and checked")
         if absent:
             notes.append(f"{absent} output{'s' if absent != 1 else ''} of the run {'are' if absent != 1 else 'is'} "
                          "not filed here; their sha256 are in the manifest")

@@ -140,7 +140,8 @@ def test_journey_table_of_a_valid_log(root):
     obc = t.set_index("gate").loc["obc"]
     assert obc["decision"] == "proceed with conditions"
     assert obc["conditions"] == "Bond quote in the FBC; Consult the unions on TUPE"
-    assert (obc["date"], obc["body"], obc["option"], obc["run"]) == ("2026-11-10", "cabinet", "trading_company", RUN_OBC)
+    assert (obc["date"], obc["body"], obc["option"], obc["run"]) == ("2026-11-10", "cabinet", "trading_company",
+                                                                     RUN_OBC)
     assert t.set_index("gate").loc["transition", "date"] == ""  # not applicable: empty, never 0
 
 
