@@ -37,7 +37,7 @@ import pandas as pd
 from .appraisal import OptionAppraisal, appraise
 from .assumptions import STAGES
 from .catalogue import suggest
-from .discounting import npv, to_nominal, to_real
+from .discounting import to_nominal, to_real
 from .errors import AsdmError, DataError, DataErrors, relative_name
 from .metrics import payback_index
 from .units import fy_label, format_gbp, format_pct, parse_fy_label, parse_rate
@@ -623,7 +623,7 @@ def load_actuals(data_dir, appraisal, option: str | None = None) -> tuple[Actual
             errors.append(doc.error((), "expected a mapping with option, stage, tolerances, line_tolerances, "
                                         "objectives"))
             doc = None
-        conf = doc.data or {} if doc is not None else {}
+        conf = (doc.data or {}) if doc is not None else {}
         for k in conf:
             if k not in _YAML_KEYS:
                 errors.append(doc.error((k,), f"unknown key {k!r}{suggest(str(k), _YAML_KEYS)}; realisation.yaml "
@@ -633,21 +633,25 @@ def load_actuals(data_dir, appraisal, option: str | None = None) -> tuple[Actual
     yaml_name = relative_name(yaml_path, root)
     opt_id = option or conf.get("option")
     forecast = None
-    if not opt_id:
+    opt_line = doc.line(("option",)) if doc is not None and not option else None
+    if opt_id and not isinstance(opt_id, str):
+        errors.append(DataError(yaml_name, "option", f"{opt_id!r} is not an option id; name one of "
+                                                     f"{', '.join(appraisal.options)}", opt_line))
+        opt_id = None
+    elif not opt_id:
         errors.append(DataError(yaml_name, "option", "no option: name the launched option in realisation.yaml "
                                                      f"(one of {', '.join(appraisal.options)})"))
     elif opt_id not in appraisal.options and opt_id not in appraisal.broken_options:
-        where = doc.error(("option",), "", opt_id) if doc is not None and not option else None
         errors.append(DataError(yaml_name, "option", f"{opt_id!r} is not an option of {appraisal.id}"
                                 f"{suggest(str(opt_id), appraisal.options)}; the options are: {', '.join(appraisal.options)}",
-                                where.line if where else None, opt_id))
+                                opt_line, opt_id))
         opt_id = None
     elif opt_id in appraisal.options and appraisal.options[opt_id].model == "no_change":
         errors.append(DataError(yaml_name, "option", f"{opt_id!r} is no change: the actuals are held to the "
-                                                     "business case of the option that was launched"))
+                                                     "business case of the option that was launched", opt_line))
         opt_id = None
     stage = conf.get("stage", "fbc")
-    if stage not in STAGES:
+    if not isinstance(stage, str) or stage not in STAGES:
         errors.append(doc.error(("stage",), f"{stage!r} is not a stage; use one of {', '.join(STAGES)} (the business "
                                             "case the actuals are held to)", stage))
         stage = None

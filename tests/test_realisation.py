@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +30,7 @@ from hypothesis import strategies as st
 from asdm_models import PROJECT_ROOT, appraise, load_appraisal
 from asdm_models.discounting import to_nominal
 from asdm_models.errors import DataError
-from asdm_models.realisation import (DEFAULT_TOLERANCE, Actuals, Tolerance, actuals_figure, load_actuals, rag_status,
+from asdm_models.realisation import (DEFAULT_TOLERANCE, Tolerance, actuals_figure, load_actuals, rag_status,
                                      realisation, realisation_rows, realisation_text, reforecast_npv,
                                      replace_actual_years, trajectory, variance_figure, variance_share)
 
@@ -453,13 +452,15 @@ objectives:
 @pytest.mark.parametrize("text, expected", [
     ("option: no_change\n", "'no_change' is no change"),
     ("option: trading_co\n", "'trading_co' is not an option of launched (did you mean 'trading_company'?)"),
-    ("stage: final\n", "'final' is not a stage; use one of obc, fbc"),
+    ("option: trading_company\nstage: final\n", "realisation.yaml:2: stage: 'final' is not a stage; use one of obc, fbc"),
     ("stage: fbc\n", "no option: name the launched option in realisation.yaml"),
     ("option: [trading_company\n", "YAML syntax error"),
+    ("option: [trading_company, outsourcing]\n", "realisation.yaml:1: option: ['trading_company', 'outsourcing'] is "
+                                                 "not an option id"),
+    ("option: trading_company\nstage: [fbc]\n", "realisation.yaml:2: stage: ['fbc'] is not a stage"),
+    ("- option\n", "realisation.yaml:1: expected a mapping"),
 ])
 def test_option_and_stage(tmp_path, text, expected):
-    if not text.startswith("option"):
-        text = text if "stage: fbc" in text else "option: trading_company\n" + text
     msgs = _messages(_load(_copy(tmp_path, {"realisation.yaml": text}))[1])
     assert any(expected in m for m in msgs), msgs
 
