@@ -273,8 +273,10 @@ def _write_forecast_as_actuals(folder: Path, r, n: int, change: dict | None = No
 @pytest.fixture(scope="module")
 def leisure_copy():
     with tempfile.TemporaryDirectory() as d:
+        # the appraisal and its options only: the example's other files (scenarios, decisions) are not needed here
         dst = Path(d) / "example_leisure"
-        shutil.copytree(LEISURE, dst)
+        shutil.copytree(LEISURE / "options", dst / "options")
+        shutil.copy(LEISURE / "appraisal.yaml", dst / "appraisal.yaml")
         yield dst, load_appraisal(dst)
 
 
@@ -349,8 +351,10 @@ def _messages(errors):
     return [str(e) for e in errors]
 
 
-def test_no_actuals_folder():
-    assert load_actuals(LEISURE, load_appraisal(LEISURE)) == (None, [], [])
+def test_no_actuals_folder(tmp_path):
+    folder = _copy(tmp_path)
+    shutil.rmtree(folder / "actuals")
+    assert load_actuals(folder, load_appraisal(folder)) == (None, [], [])
 
 
 def test_unknown_line_suggests_and_lists(tmp_path):
