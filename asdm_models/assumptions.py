@@ -1039,12 +1039,22 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
             continue
         correlations.append((tuple(c.drivers), c.rank_correlation))
 
+    routes = None
+    if reference:
+        from .commercial import load_procurement_routes
+
+        proc = Path(reference.directory) / "procurement.yaml"
+        routes, errs = load_procurement_routes(proc)
+        col.add([DataError(relative_name(proc, root), e.field, e.message, e.line, e.value) for e in errs])
+        if routes is not None:
+            files.append(proc)
     unloaded: dict = {}
     options = _load_options(root, first_year, period, col, files, name_of, current=current,
                             csfs=csfs, ob_cats=ob_cats if reference else None, unloaded=unloaded,
                             current_lines=current_lines,
                             ca_cats=getattr(reference, "capital_allowances", None) if reference else None,
-                            pensions=getattr(reference, "pension_arrangements", None) if reference else None)
+                            pensions=getattr(reference, "pension_arrangements", None) if reference else None,
+                            routes=routes)
     stated = set(raw.uncertain or {}) | {k.removeprefix("current_service.") for k in raw.uncertain or {}}
     for i, ((a, b), _rho) in enumerate(correlations):
         for d in (a, b):
@@ -1059,6 +1069,12 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     _check_correlation_matrix(doc, correlations, col)
 
     scenarios = _load_scenarios(root, first_year, period, options, col, files, name_of, unloaded, current_lines)
+
+    from .decisions import load_decisions
+
+    decisions, errs, dfiles = load_decisions(root, raw.appraisal, set(options) | {k for k in unloaded if k})
+    col.add(errs)
+    files.extend(dfiles)
 
     broken: dict[str, list[DataError]] = {}
     if col.errors:
@@ -1078,6 +1094,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         broken_options=broken, lines=current_lines,
         vat_partial_exemption=_vat_position(doc, raw, col) if "vat_partial_exemption" not in failed else None,
         management=Management(**raw.management.model_dump()) if "management" not in failed else Management(),
+        decisions=decisions,
     )
 
 
@@ -1211,7 +1228,7 @@ def _option_paths(opt_drivers: dict, one_offs, capital, risks, lines=None) -> di
 
 def _load_options(root, first_year, period, col, files, name_of, current=None, csfs=(), ob_cats=None,
                   unloaded: dict | None = None, current_lines: dict | None = None, ca_cats=None,
-                  pensions=None) -> dict:
+                  pensions=None, routes=None) -> dict:
     """Load ``options/*.yaml``. ``unloaded`` (if given) receives id -> stated model of each option file that
     failed to load (id None for a missing folder), so later checks do not report knock-on problems."""
     unloaded = {} if unloaded is None else unloaded
@@ -1384,6 +1401,8 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
                 col.add(doc.error(("scores",), f"missing score for success factor {c!r}"))
         extras = _case_sections(doc, raw, col, is_entity=OPTION_MODELS[raw.model]["delivery"] == "entity",
                                 first_year=first_year, period=period, pensions=pensions)
+        extras.update(_plan_sections(doc, raw, col, one_offs, capital, drivers, fbc_changes, current or {},
+                                     first_year=first_year, routes=routes))
         options[raw.id] = Option(raw.id, raw.name, raw.model, raw.description, raw.exit_strategy, drivers,
                                  tuple(one_offs), tuple(capital), tuple(risks), uncertain, dict(raw.scores),
                                  fbc_changes, fbc_uncertain, raw.fbc.note, doc.file, opt_lines, frozenset(own_lines),
@@ -1400,11 +1419,37 @@ def _load_options(root, first_year, period, col, files, name_of, current=None, c
     return dict(sorted(options.items(), key=lambda kv: (order.index(kv[1].model), kv[0])))
 
 
+def _plan_sections(doc, raw, col, one_offs, capital, drivers, fbc_changes, current, *, first_year, routes) -> dict:
+    """The commercial section (procurement route, terms, risk allocation; the model's default route when the option
+    states none) and the transition plan, checked against the option's own items and go-live year, so that the
+    plan and the business case cannot disagree."""
+    from .commercial import parse_commercial
+    from .transition import parse_transition
+
+    out: dict = {}
+    if routes is not None:
+        commercial, errs = parse_commercial(doc, ("commercial",), raw.commercial, option_model=raw.model, routes=routes)
+        col.add(errs)
+        out["commercial"] = commercial
+    else:
+        out["commercial"] = None
+    items = list(one_offs) + list(capital)
+    # The plan is for implementation: the go-live year of the full business case (FBC changes, else OBC).
+    go_live = next((a.value for a in (fbc_changes.get("go_live_year"), drivers.get("go_live_year"),
+                                      current.get("go_live_year")) if a is not None), DRIVERS["go_live_year"].default)
+    plan, errs = parse_transition(doc, ("transition",), raw.transition, item_ids=[it.id for it in items],
+                                  item_years={it.id: it.year for it in items}, go_live_year=int(go_live or 0),
+                                  first_year=first_year)
+    col.add(errs)
+    out["transition"] = plan
+    return out
+
+
 def _case_sections(doc, raw, col, *, is_entity: bool, first_year: int, period: int, pensions=None) -> dict:
     """The option's sections beyond the economic figures: short-list role, pension arrangement, non-monetised
     impacts, a council loan, its VAT position and management arrangements (the commercial case and the transition
     plan are parsed later, when the option's items are known)."""
-    out: dict = {"shortlist_role": raw.shortlist_role, "commercial": raw.commercial, "transition": raw.transition}
+    out: dict = {"shortlist_role": raw.shortlist_role}
     if raw.pension_arrangement is not None:
         if pensions and raw.pension_arrangement not in pensions:
             col.add(doc.error(("pension_arrangement",), f"unknown pension arrangement {raw.pension_arrangement!r}"
