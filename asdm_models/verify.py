@@ -379,7 +379,13 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     try:
         appraisal = load_appraisal(data, partial=True)
     except Exception as e:  # invalid data now: every metric would differ; say why once
-        diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
+        errors = getattr(e, "errors", None)
+        if isinstance(errors, list) and errors:  # DataErrors: the count and the first, not just the heading
+            first = str(errors[0])
+            diffs.append(f"the appraisal data no longer loads: {len(errors)} problem{'s' if len(errors) != 1 else ''}"
+                         f" (asdm validate lists them), the first: {first}")
+        else:
+            diffs.append(f"the appraisal data no longer loads: {str(e).splitlines()[0]}")
         appraisal_id = manifest.get("appraisal") if isinstance(manifest.get("appraisal"), str) else data.name
         notes.extend(_decision_notes(data, appraisal_id, None, manifest["run_id"], 0, None, True))
         return VerifyResult(run_dir, diffs, 0, notes)

@@ -534,24 +534,37 @@ def test_is_journey_record(path, expect):
 # ---------------------------------------------------------------------------------------------- the example
 
 
-def test_the_examples_draft_log_needs_only_its_runs_filed(tmp_path):
-    """The bundled log is a draft: its runs are placeholders. Filed (fake) manifests for them make it valid."""
+def test_the_examples_log_is_valid_with_its_runs_filed():
+    """The bundled log cites runs filed under decisions/ (scripts/file_example_decisions.py files them)."""
     src = PROJECT_ROOT / "data" / "example_leisure"
     options = {p.stem for p in (src / "options").glob("*.yaml")}
-    log, errors, _ = load_decisions(src, APPRAISAL, options, today=TODAY)
-    assert sorted((e.field, "not found" in e.message) for e in errors) == [
-        ("decisions[#2].run", True), ("decisions[#3].run", True)]
-    copy = tmp_path / APPRAISAL
-    copy.mkdir()
-    shutil.copy(src / "decisions.yaml", copy / "decisions.yaml")
-    write_run(copy / "decisions", "RUN-OPTIONS-APPRAISAL")
-    write_run(copy / "decisions", "RUN-OBC")
-    log, errors, files = load_decisions(copy, APPRAISAL, options, today=TODAY)
-    assert errors == []
-    assert len(files) == 3
+    log, errors, files = load_decisions(src, APPRAISAL, options, today=TODAY)
+    assert errors == [], [str(e) for e in errors]
+    assert (src / "decisions.yaml").read_text().startswith("# ILLUSTRATIVE")
     assert [d.gate for d in log.decisions] == ["strategic_direction", "options_appraisal", "obc", "fbc"]
-    assert log.decisions[1].shortlist == ("trading_company", "social_enterprise", "outsourcing")
-    assert log.next_gate().key == "fbc" and log.pending().date == dt.date(2027, 3, 16)
+    runs = [log.decided(g).run for g in ("options_appraisal", "obc")]
+    assert files == [src / "decisions.yaml"] + [src / "decisions" / r / "manifest.json" for r in runs]
+    assert log.next_gate().key == "fbc" and log.pending().gate == "fbc"
+    assert log.chosen_option() == "trading_company"
     assert journey_markdown(log).startswith("Stage 3 of 5: the OBC was approved with conditions by cabinet on "
                                             "10 November 2026")
-    assert (src / "decisions.yaml").read_text().startswith("# ILLUSTRATIVE")
+
+
+def test_a_log_with_placeholder_runs_names_each_one(tmp_path):
+    """A draft log (runs not yet filed) is refused run by run, and valid once they are filed."""
+    src = PROJECT_ROOT / "data" / "example_leisure"
+    options = {p.stem for p in (src / "options").glob("*.yaml")}
+    copy = tmp_path / APPRAISAL
+    copy.mkdir()
+    log, _, _ = load_decisions(src, APPRAISAL, options, today=TODAY)
+    text = (src / "decisions.yaml").read_text()
+    for gate, placeholder in (("options_appraisal", "RUN-OPTIONS-APPRAISAL"), ("obc", "RUN-OBC")):
+        text = text.replace(f"run: {log.decided(gate).run}", f"run: {placeholder}")
+    (copy / "decisions.yaml").write_text(text)
+    _, errors, _ = load_decisions(copy, APPRAISAL, options, today=TODAY)
+    assert sorted((e.field, "not found" in e.message) for e in errors) == [
+        ("decisions[#2].run", True), ("decisions[#3].run", True)]
+    write_run(copy / "decisions", "RUN-OPTIONS-APPRAISAL")
+    write_run(copy / "decisions", "RUN-OBC")
+    _, errors, files = load_decisions(copy, APPRAISAL, options, today=TODAY)
+    assert errors == [] and len(files) == 3
