@@ -100,7 +100,7 @@ def teckal_activity_share(council_turnover_gbp, total_turnover_gbp, window_years
     ----------
     Procurement Act 2023, Schedule 2, paragraph 2(2)(c) (more than 80% of activities for the authority);
     Procurement Regulations 2024, regulation 42A (inserted by SI 2025/163): average total turnover over the three
-    years before the award, or projections; CJEU C-340/04 *Carbotermo* (2006), paragraphs 65-72.
+    years before the award, or projections; CJEU C-340/04 *Carbotermo* (2006), the activity test.
 
     Examples
     --------
