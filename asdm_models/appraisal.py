@@ -279,6 +279,9 @@ class OptionAppraisal:
     entity_accounts: pd.DataFrame | None = field(repr=False)
     optimism_bias: pd.DataFrame = field(repr=False)
     inputs: OptionInputs = field(repr=False)
+    # The BCR's two sides against no change (present values): quantified social benefits, and the net cost.
+    benefits_vs_no_change_pv_gbp: float = 0.0
+    net_cost_vs_no_change_pv_gbp: float = 0.0
 
     def headline(self) -> dict:
         """The headline figures as a flat dict (the columns of the headline table)."""
@@ -425,6 +428,8 @@ def _assemble(inp: OptionInputs, ev: Evaluation, nc: OptionInputs, ev_nc: Evalua
         lines=lines_df, economic_case=econ_df, reconciliation=rec_df, reconciliation_vs_no_change=rec_vs_df,
         financial_case=fin, entity_accounts=entity_df,
         optimism_bias=ob_df, inputs=inp,
+        benefits_vs_no_change_pv_gbp=0.0 if is_nc else inc_benefits,
+        net_cost_vs_no_change_pv_gbp=0.0 if is_nc else net_cost,
     )
 
 

@@ -14,6 +14,7 @@ line, field, what was wrong, what is valid). Nothing is coerced silently.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,17 @@ GATE_METRICS = {
     "entity_lowest_cash_gbp": "New entity's lowest cash balance with the planned funding",
     "shortfall_vs_savings_target_gbp": "Largest shortfall of the annual saving against the savings target (nominal)",
     "weighted_score": "Weighted score against the critical success factors",
+    # Green Book 2026: the value-for-money category (min/max name a category: poor, low, medium, high, very_high).
+    "value_for_money": "Value-for-money category (appraisal summary table, Green Book 2026)",
+    # Local-government tests (rules and sources in data/reference/local_government.yaml); n/a where they do not apply.
+    "teckal_years_failing": "Years the company fails the Teckal 80% activity test (Procurement Act 2023 Sch 2 para 2)",
+    "vat_partial_exemption_cost_gbp": "Exempt input VAT lost to a partial-exemption breach (VATA 1994 s33)",
+    "implied_subsidy_gbp": "Subsidy implied by a council loan below the market rate (Subsidy Control Act 2022)",
+    "pension_arrangement_stated": "Pension arrangement stated for the staff who transfer (1 = stated)",
 }
+#: Metrics that apply only to some options: a test of one is "n/a" (and does not count) where the option has none.
+GATE_METRICS_WHERE_APPLICABLE = ("entity_lowest_cash_gbp", "shortfall_vs_savings_target_gbp", "teckal_years_failing",
+                                 "vat_partial_exemption_cost_gbp", "implied_subsidy_gbp", "pension_arrangement_stated")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,6 +325,7 @@ class Appraisal:
     management: Management = Management()
     decisions: Any = None  # decisions.DecisionLog, or None when the folder has no decisions.yaml
     actuals: Any = None  # realisation.Actuals, or None when the folder has no actuals/
+    actuals_errors: tuple = ()  # with partial=True: problems of actuals/ (they fail the realisation report only)
     # Results that depend only on this (immutable) appraisal, e.g. no change's evaluation for appraise().
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -416,8 +428,8 @@ class _Stages(_Raw):
 
 class _Gate(_Raw):
     metric: str
-    min: float | None = None
-    max: float | None = None
+    min: float | str | None = None  # a category name for value_for_money
+    max: float | str | None = None
     required: bool = True
     description: str = ""
 
@@ -982,12 +994,24 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
     for s in STAGES if "gates" not in failed else ():
         tests = []
         for i, g in enumerate(getattr(raw.gates, s)):
-            if g.metric not in GATE_METRICS:
+            lo, hi = g.min, g.max
+            if g.metric in ("bcr", "benefit_cost_ratio"):
+                col.add(doc.error(("gates", s, i, "metric"), "a benefit-cost ratio is never a pass/fail test on its own "
+                                                              "(Green Book 2026); test value_for_money, the category of "
+                                                              "the appraisal summary table, instead"))
+            elif g.metric not in GATE_METRICS:
                 col.add(doc.error(("gates", s, i, "metric"), f"unknown metric {g.metric!r}{suggest(g.metric, GATE_METRICS)}; "
                                                               f"valid: {', '.join(GATE_METRICS)}"))
+            elif g.metric == "value_for_money":
+                lo, hi = (_vfm_bound(doc, ("gates", s, i, k), v, reference, col) for k, v in (("min", lo), ("max", hi)))
+            else:
+                for k, v in (("min", lo), ("max", hi)):
+                    if isinstance(v, str):
+                        col.add(doc.error(("gates", s, i, k), f"{v!r} is not a number; {g.metric} is tested against a "
+                                                              "number (pounds, a probability or a count)"))
             if g.min is None and g.max is None:
                 col.add(doc.error(("gates", s, i), "a gate test needs min or max"))
-            tests.append(GateTest(g.metric, g.min, g.max, g.required, g.description or GATE_METRICS.get(g.metric, "")))
+            tests.append(GateTest(g.metric, lo, hi, g.required, g.description or GATE_METRICS.get(g.metric, "")))
         gates[s] = tuple(tests)
 
     # Appraisal-level uncertainty: economy drivers, current-service drivers and the fields of its lines.
@@ -1081,7 +1105,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         if not partial:
             raise DataErrors(col.errors)
         options, scenarios, broken = _set_aside(col.errors, options, scenarios, root, name_of)
-    return Appraisal(
+    appraisal = Appraisal(
         id=raw.appraisal, title=raw.title, council=raw.council, illustrative=raw.illustrative, service=raw.service,
         description=raw.description, price_base=fy_label(raw.price_base), first_year=first_year, period_years=period,
         discount_schedule=raw.discounting.schedule, discount_flat_rate=raw.discounting.flat_rate,
@@ -1096,6 +1120,15 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         management=Management(**raw.management.model_dump()) if "management" not in failed else Management(),
         decisions=decisions,
     )
+    if (root / "actuals").exists():  # after launch: the outturn, checked against the lines of the launched option
+        from .realisation import load_actuals
+
+        actuals, errs, afiles = load_actuals(root, appraisal)
+        if errs and not partial:
+            raise DataErrors(errs)
+        appraisal = dataclasses.replace(appraisal, actuals=actuals, actuals_errors=tuple(errs),
+                                        input_files=tuple(sorted(set(appraisal.input_files) | {f.resolve() for f in afiles})))
+    return appraisal
 
 
 def _vat_position(doc, raw, col) -> VatPosition | None:
@@ -1123,6 +1156,19 @@ def _vat_position(doc, raw, col) -> VatPosition | None:
                                            f"{why}"))
             return None
     return VatPosition(*(getattr(v, f) for f in fields), v.source)
+
+
+def _vfm_bound(doc, p, v, reference, col) -> float | None:
+    """A value-for-money gate bound: a category name (``medium``) as its rank in the reference data's order."""
+    if v is None:
+        return None
+    rules = getattr(reference, "value_for_money", None) if reference else None
+    names = list(rules.names) if rules is not None else []
+    if isinstance(v, str) and v in names:
+        return float(names.index(v))
+    col.add(doc.error(p, f"{v!r} is not a value-for-money category; use one of {', '.join(names) or 'the categories'} "
+                         f"(data/reference/value_for_money.yaml){suggest(str(v), names)}"))
+    return None
 
 
 def _set_aside(errors, options, scenarios, root, name_of):

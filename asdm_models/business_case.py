@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .appraisal import OptionAppraisal, appraise
+from .case_tests import CASE_TEST_COLUMNS, CaseTests, case_tests, gate_metrics_of_row
 from .gates import GateResult, evaluate_gate, success_factor_filter, weighted_score
 from .montecarlo import MonteCarloResult, monte_carlo, monte_carlo_all
 from .sensitivity import scenario_table, switching_values, tornado
@@ -35,7 +36,7 @@ SUMMARY_COLUMNS = [
     "transfers_vs_no_change_pv_gbp",
     "mean_npsv_vs_no_change_gbp", "se_mean_npsv_vs_no_change_gbp", "p10_council_npv_vs_no_change_gbp",
     "p50_council_npv_vs_no_change_gbp", "p90_council_npv_vs_no_change_gbp", "mc_draws", "weighted_score",
-    "shortlisted", "error",
+    "shortlisted", *CASE_TEST_COLUMNS, "error",
 ]
 
 
@@ -96,8 +97,11 @@ def summary_row(appraisal, result: OptionAppraisal, mc: MonteCarloResult | None)
     filt = success_factor_filter(appraisal).set_index("option")
     row["weighted_score"] = ws
     row["shortlisted"] = bool(filt.loc[result.option, "shortlisted"])
+    tests = case_tests(appraisal, result)
+    row.update(tests.summary(result.inputs.option))
     metrics = dict(row)
     metrics["entity_lowest_cash_gbp"] = result.lowest_cash_gbp
+    metrics.update(tests.metrics())
     gate = evaluate_gate(appraisal, result.stage, metrics)
     row["gate"] = "baseline" if result.model == "no_change" else gate.recommendation
     row["status"] = "ok"
@@ -189,6 +193,7 @@ def gate_of_row(appraisal, stage: str, row) -> GateResult:
     """The gate behind a ``summary.csv`` row (or an overview row): the same tests as the report's."""
     metrics = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in dict(row).items()}
     metrics["entity_lowest_cash_gbp"] = metrics.get("lowest_cash_gbp")
+    metrics.update(gate_metrics_of_row(appraisal, metrics))
     return evaluate_gate(appraisal, stage, metrics)
 
 

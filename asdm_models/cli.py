@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     xi.add_argument("book", type=Path)
     xi.add_argument("data_dir", type=Path)
 
+    z = sub.add_parser("realise", help="benefits realisation after launch: DATA_DIR/actuals/<year>.csv against the full "
+                                        "business case, line by line, with red/amber/green status and a re-forecast")
+    z.add_argument("data_dir", type=Path)
+    z.add_argument("--option", default=None, help="the launched option (default: option of actuals/realisation.yaml)")
+
     w = sub.add_parser("verify", help="re-run what a run's manifest records and compare every input and metric")
     w.add_argument("run_dir", type=Path)
     w.add_argument("--data-dir", type=Path, default=None, help="where the appraisal's data is now, if it moved")
@@ -212,17 +217,34 @@ def _dispatch(args, argv_shown=None) -> int:
             print(f"removed {f} (its sheet is no longer in the workbook)")
         print(f"{args.data_dir}: imported from {args.book.name} and valid")
         return 0
+    if args.command == "realise":
+        from .realisation import load_actuals, realisation, realisation_text
+
+        a = load_appraisal(args.data_dir)
+        if not (args.data_dir / "actuals").is_dir():
+            raise RunError(f"{args.data_dir}: no actuals/ folder; after launch put the outturn there, one "
+                           "actuals/<year>.csv per financial year (columns line,actual_nominal_gbp) and "
+                           "actuals/realisation.yaml naming the launched option and the tolerances")
+        actuals = a.actuals
+        if args.option is not None:
+            a.option(args.option)  # unknown option -> a clear error
+            actuals, errs, _ = load_actuals(args.data_dir, a, option=args.option)
+            if errs:
+                raise DataErrors(errs)
+        print(realisation_text(a, realisation(a, actuals)))
+        return 0
     if args.command == "verify":
         from .batch import verify_run
 
         res = verify_run(args.run_dir, data_dir=args.data_dir)
+        for d in res.differences:
+            print(d)
         for n in res.notes:
             print(f"note: {n}")
         if res.ok:
-            print(f"{args.run_dir}: verified ({res.checked} figures recomputed, and every output, input and suite file unchanged)")
+            print(f"{args.run_dir}: verified ({res.checked} figures recomputed; every output it holds, every input "
+                  "and every suite file unchanged)")
             return 0
-        for d in res.differences:
-            print(d)
         print(f"{len(res.differences)} difference{'s' if len(res.differences) != 1 else ''} found.", file=sys.stderr)
         return 1
     raise AssertionError(args.command)  # argparse only admits the commands above

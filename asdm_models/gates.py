@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .assumptions import GATE_METRICS
+from .assumptions import GATE_METRICS, GATE_METRICS_WHERE_APPLICABLE
 from .units import format_gbp, format_probability
 
 __all__ = ["GateResult", "evaluate_gate", "success_factor_filter", "weighted_score", "PROCEED", "CONDITIONS", "STOP"]
@@ -37,13 +37,21 @@ class GateResult:
         return f"Recommendation: proceed with conditions. Not met: {names}."
 
 
-def _fmt(metric: str, x) -> str:
+def _fmt(metric: str, x, appraisal=None) -> str:
     if x is None:
         return ""
     if metric == "prob_beats_no_change":
         return format_probability(x)  # the reports' one rule for probabilities (">99.9%" unless certain)
     if metric == "weighted_score":
         return f"{x:.2f}"
+    if metric == "value_for_money":
+        rules = getattr(getattr(appraisal, "reference", None), "value_for_money", None)
+        names = [c.label for c in rules.categories] if rules is not None else []
+        return names[int(x)] if 0 <= int(x) < len(names) else f"{x:g}"
+    if metric == "teckal_years_failing":
+        return f"{int(x)} year{'s' if int(x) != 1 else ''}"
+    if metric == "pension_arrangement_stated":
+        return "stated" if x >= 1 else "not stated"
     return format_gbp(x)
 
 
@@ -70,19 +78,19 @@ def evaluate_gate(appraisal, stage: str, metrics: dict) -> GateResult:
         value = metrics.get(t.metric)
         bits = []
         if t.min is not None:
-            bits.append(f"at least {_fmt(t.metric, t.min)}")
+            bits.append(f"at least {_fmt(t.metric, t.min, appraisal)}")
         if t.max is not None:
-            bits.append(f"at most {_fmt(t.metric, t.max)}")
+            bits.append(f"at most {_fmt(t.metric, t.max, appraisal)}")
         threshold = " and ".join(bits)
         if value is None:
-            applies = not (t.metric.startswith("entity_") or t.metric == "shortfall_vs_savings_target_gbp")
+            applies = t.metric not in GATE_METRICS_WHERE_APPLICABLE
             result = "not assessed" if applies else "n/a"
         else:
             ok = (t.min is None or value >= t.min) and (t.max is None or value <= t.max)
             result = "pass" if ok else "fail"
         outcomes.append((result, t.required))
         rows.append({"metric": t.metric, "description": t.description or GATE_METRICS[t.metric],
-                     "threshold": threshold, "value": value, "value_text": _fmt(t.metric, value),
+                     "threshold": threshold, "value": value, "value_text": _fmt(t.metric, value, appraisal),
                      "required": t.required, "result": result})
     # A required test that fails stops the option whatever else is unknown; a required test that could not
     # be assessed leaves it unassessed; an optional failure adds conditions.

@@ -67,7 +67,8 @@ HEADER_ROW = 4
 
 # summary.csv columns that are text (or a financial-year label) whatever they hold; the rest are numbers.
 _TEXT_COLUMNS = {"option", "model", "stage", "scenario", "payback_year", "discounted_payback_year", "breakeven_year",
-                 "gate", "status", "name", "error"}
+                 "gate", "status", "name", "error", "shortlist_role", "vfm_category", "teckal_first_failure_year",
+                 "pension_arrangement"}
 _BOOL_COLUMNS = {"shortlisted"}
 _MAX_WIDTH = 60  # characters: wider text wraps inside its column
 
@@ -75,11 +76,11 @@ _MAX_WIDTH = 60  # characters: wider text wraps inside its column
 def _summary_format(column: str) -> str | None:
     if column.endswith("_gbp"):
         return MONEY
-    if column in ("prob_beats_no_change", "irr"):
+    if column in ("prob_beats_no_change", "irr", "teckal_lowest_share"):
         return PERCENT
-    if column in ("bcr", "weighted_score"):
+    if column in ("bcr", "weighted_score", "vfm_benefit_cost_ratio"):
         return RATIO
-    if column == "mc_draws":
+    if column in ("mc_draws", "teckal_years_failing", "pension_arrangement_stated"):
         return COUNT
     return None
 

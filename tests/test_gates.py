@@ -14,9 +14,12 @@ def leisure():
 
 
 # The leisure FBC gate: p50 >= 0 (required), prob >= 0.6 (required), entity cash >= 0 (required),
-# savings shortfall <= 150,000 (optional).
+# savings shortfall <= 150,000 (optional), value for money at least medium (optional, rank 2), Teckal failures 0
+# (required where it applies), pension arrangement stated (required where staff transfer), no VAT
+# partial-exemption cost and no implied subsidy (optional).
 GOOD = {"p50_npsv_vs_no_change_gbp": 10.0, "prob_beats_no_change": 0.7, "entity_lowest_cash_gbp": 5.0,
-        "shortfall_vs_savings_target_gbp": 0.0}
+        "shortfall_vs_savings_target_gbp": 0.0, "value_for_money": 3.0, "teckal_years_failing": 0.0,
+        "pension_arrangement_stated": 1.0, "vat_partial_exemption_cost_gbp": 0.0, "implied_subsidy_gbp": 0.0}
 
 
 def test_all_tests_met_means_proceed(leisure):

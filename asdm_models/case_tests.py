@@ -1,0 +1,348 @@
+"""The tests of an appraised option beyond its economic figures: value for money and the local-government rules.
+
+For one :class:`~asdm_models.appraisal.OptionAppraisal` this gathers, from the option's data and its lines by
+year, every judgement the 2026 Green Book and local-government law ask of it, each applied by a named rule of
+its own module and each parameter from reference data with its source:
+
+* the **value-for-money category** and the appraisal summary table (:mod:`~asdm_models.value_for_money`),
+  and for an appraisal longer than 50 years the NPSV at the **long-horizon discount schedule** beside the
+  standard one (Green Book 2026);
+* **Teckal** (Procurement Act 2023, Schedule 2 paragraph 2; Procurement Regulations 2024 reg 42A): the share of a
+  council-controlled company's turnover carried out for the council, averaged over three years, by year;
+* **VAT partial exemption** (VATA 1994 s33; HMRC PE62250): the council's exempt input VAT against the 5% / £625 a
+  month limit under the option, and the cost of a breach;
+* **subsidy control** (Subsidy Control Act 2022 ss2-3): the subsidy implied by a council loan below the market rate;
+* **pensions**: the arrangement the case assumes for staff who transfer, and whether one is stated.
+
+:meth:`CaseTests.metrics` gives the figures the gates test and ``summary.csv`` records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .discounting import to_nominal
+from .local_government import (implied_loan_subsidy_gbp, option_vat_position, pension_arrangement, pension_sentence,
+                               teckal_activity_share, teckal_first_failure, vat_partial_exemption)
+from .units import fy_label
+from .value_for_money import VfmResult, appraisal_summary_table, needs_long_horizon_test, vfm_category
+
+__all__ = ["CaseTests", "case_tests", "teckal_turnover", "gains_and_costs", "gate_metrics_of_row", "teckal_sentence", "vat_sentence",
+           "subsidy_sentence", "EXTERNAL_TRADING_LINES", "CASE_TEST_COLUMNS"]
+
+#: Entity income lines that are trading with customers other than the council (everything else the entity
+#: earns, the council's fee and the public's fees for the council's service, is activity for the council).
+EXTERNAL_TRADING_LINES = ("trading_income",)
+
+#: The figures these tests add to ``summary.csv`` (after the contract columns).
+CASE_TEST_COLUMNS = ["shortlist_role", "vfm_category", "vfm_benefit_cost_ratio", "npsv_vs_no_change_long_horizon_gbp",
+                     "teckal_lowest_share", "teckal_first_failure_year", "teckal_years_failing",
+                     "vat_partial_exemption_cost_gbp", "implied_subsidy_gbp", "pension_arrangement",
+                     "pension_arrangement_stated"]
+
+
+@dataclass
+class CaseTests:
+    """What :func:`case_tests` found for one option at one stage (``None`` where a test does not apply)."""
+
+    vfm: VfmResult | None
+    summary_table: pd.DataFrame | None
+    vfm_gains_gbp: float | None = None  # present value of what the option gains against no change, line by line
+    vfm_costs_gbp: float | None = None  # present value of what it adds (costs, adjustments), line by line
+    vfm_ratio: float | None = None  # gains / added costs: the BCR the category is read from
+    long_horizon_npsv_vs_no_change_gbp: float | None = None
+    long_horizon_schedule: str | None = None
+    teckal: pd.DataFrame | None = None  # by year from go-live: turnover, share (window average), result
+    teckal_first_failure_year: str | None = None
+    teckal_years_failing: int | None = None
+    teckal_lowest_share: float | None = None
+    vat: pd.DataFrame | None = None  # by year: total and exempt input VAT, limit, share, headroom, breach, cost
+    vat_cost_gbp: float | None = None  # exempt input VAT lost in breach years, summed (price base)
+    vat_first_breach_year: str | None = None
+    loan_principal_gbp: float | None = None
+    implied_subsidy_gbp: float | None = None
+    pension_name: str | None = None
+    pension_text: str | None = None
+    pension_applies: bool = False
+    notes: list = field(default_factory=list)
+
+    def metrics(self) -> dict:
+        """The gate metrics (``GATE_METRICS`` names) of these tests; ``None`` where a test does not apply."""
+        return {
+            "value_for_money": None if self.vfm is None else float(self.vfm.rank),
+            "teckal_years_failing": None if self.teckal_years_failing is None else float(self.teckal_years_failing),
+            "vat_partial_exemption_cost_gbp": self.vat_cost_gbp,
+            "implied_subsidy_gbp": self.implied_subsidy_gbp,
+            "pension_arrangement_stated": (float(self.pension_name is not None) if self.pension_applies else None),
+        }
+
+    def summary(self, option) -> dict:
+        """The ``summary.csv`` figures of these tests (:data:`CASE_TEST_COLUMNS`)."""
+        return {
+            "shortlist_role": option.shortlist_role,
+            "vfm_category": None if self.vfm is None else self.vfm.category,
+            "vfm_benefit_cost_ratio": self.vfm_ratio,
+            "npsv_vs_no_change_long_horizon_gbp": self.long_horizon_npsv_vs_no_change_gbp,
+            "teckal_lowest_share": self.teckal_lowest_share,
+            "teckal_first_failure_year": self.teckal_first_failure_year,
+            "teckal_years_failing": self.teckal_years_failing,
+            "vat_partial_exemption_cost_gbp": self.vat_cost_gbp,
+            "implied_subsidy_gbp": self.implied_subsidy_gbp,
+            "pension_arrangement": self.pension_name,
+            "pension_arrangement_stated": self.metrics()["pension_arrangement_stated"],
+        }
+
+
+def gate_metrics_of_row(appraisal, row: dict) -> dict:
+    """The gate metrics of these tests from a ``summary.csv`` row (as :meth:`CaseTests.metrics` gave them)."""
+    rules = appraisal.reference.value_for_money
+    cat = row.get("vfm_category")
+    names = list(rules.names) if rules is not None else []
+    return {"value_for_money": float(names.index(cat)) if isinstance(cat, str) and cat in names else None,
+            "teckal_years_failing": row.get("teckal_years_failing"),
+            "vat_partial_exemption_cost_gbp": row.get("vat_partial_exemption_cost_gbp"),
+            "implied_subsidy_gbp": row.get("implied_subsidy_gbp"),
+            "pension_arrangement_stated": row.get("pension_arrangement_stated")}
+
+
+def _nominal_rows(result, party: str) -> pd.DataFrame:
+    """The result's lines of one party, nominal, by line (summed over a line's rows)."""
+    lines = result.lines
+    years = list(result.years)
+    rows = lines[lines["party"] == party]
+    real = rows.groupby("line", sort=False)[years].sum()
+    g = result.inputs.values["gdp_deflator"]
+    return pd.DataFrame(to_nominal(real.to_numpy(dtype=float), g), index=real.index, columns=years)
+
+
+def teckal_turnover(result) -> tuple[np.ndarray, np.ndarray]:
+    """The new entity's turnover by year (nominal): ``(for the council, total)``.
+
+    Turnover is the entity's income: every positive flow of the provider's lines (the council's fee, the public's
+    fees for the council's service, trading income, a council line the entity earns). Activities for the council
+    are all of it except :data:`EXTERNAL_TRADING_LINES` (trading with other customers): running the council's
+    service under its contract counts in full, whoever pays the fees (CJEU C-340/04 *Carbotermo*, paras 65-67).
+
+    Returns
+    -------
+    tuple of ndarray, shape (T,) each
+        GBP a year, nominal.
+    """
+    prov = _nominal_rows(result, "provider")
+    income = prov.clip(lower=0.0)
+    total = income.sum(axis=0).to_numpy()
+    external = income.loc[[n for n in income.index if n in EXTERNAL_TRADING_LINES]].sum(axis=0).to_numpy()
+    return total - external, total
+
+
+def _teckal_applies(option) -> bool:
+    route = getattr(option.commercial, "procurement_route", None)
+    return route == "vertical_arrangement" if route is not None else option.model == "trading_company"
+
+
+def _teckal(t: CaseTests, appraisal, result, option) -> None:
+    if not _teckal_applies(option) or not option.is_new_entity:
+        return
+    rules = appraisal.reference.local_government
+    council, total = teckal_turnover(result)
+    share = teckal_activity_share(council, total, rules=rules)
+    first = teckal_first_failure(share, rules=rules)
+    threshold = rules.teckal_threshold if rules is not None else 0.8
+    tested = ~np.isnan(share)
+    years = list(result.years)
+    t.teckal = pd.DataFrame({
+        "year": years, "turnover_for_council_nominal_gbp": council, "turnover_nominal_gbp": total,
+        "external_trading_nominal_gbp": total - council,
+        "share_in_year": np.divide(council, total, out=np.full_like(total, np.nan), where=total > 0),
+        "share_window_average": share,
+        "result": ["" if not ok else ("pass" if s > threshold else "fail") for s, ok in zip(share, tested)],
+    })[tested].reset_index(drop=True)
+    t.teckal_first_failure_year = None if first is None else years[int(first)]
+    t.teckal_years_failing = int(np.sum(share[tested] <= threshold)) if tested.any() else 0
+    t.teckal_lowest_share = float(np.nanmin(share)) if tested.any() else None
+
+
+def _vat(t: CaseTests, appraisal, result, option) -> None:
+    pos = appraisal.vat_partial_exemption
+    if pos is None:
+        return
+    T = appraisal.period_years
+    go_live = int(result.inputs.values["go_live_year"])
+    after = np.arange(T) >= go_live
+    if option.model == "no_change":
+        kept = np.ones(T)
+    else:
+        stated = option.vat_kept_share
+        kept_after = stated if stated is not None else (1.0 if option.delivery == "in_house" else 0.0)
+        kept = np.where(after, kept_after, 1.0)
+    added = np.zeros(T)
+    for y, amount in option.vat_added_exempt_gbp.items():
+        added[y] += amount
+    total, exempt = option_vat_position(pos.council_total_input_vat_gbp, pos.council_exempt_input_vat_gbp,
+                                        pos.service_input_vat_gbp, pos.service_exempt_input_vat_gbp, kept, added)
+    res = vat_partial_exemption(total, exempt, rules=appraisal.reference.local_government)
+    years = list(result.years)
+    t.vat = pd.DataFrame({"year": years, "total_input_vat_gbp": total, "exempt_input_vat_gbp": exempt,
+                          "limit_gbp": res.limit_gbp, "exempt_share": res.exempt_share,
+                          "headroom_gbp": res.headroom_gbp, "breach": res.breach, "cost_gbp": res.cost_gbp})
+    t.vat_cost_gbp = float(np.sum(res.cost_gbp))
+    breach = np.flatnonzero(res.breach)
+    t.vat_first_breach_year = years[int(breach[0])] if breach.size else None
+
+
+def _loan(t: CaseTests, result, option) -> None:
+    loan = option.council_loan
+    if loan is None:
+        return
+    principal = loan.principal_gbp if loan.principal_gbp is not None else float(result.inputs.values["planned_funding_gbp"])
+    t.loan_principal_gbp = principal
+    t.implied_subsidy_gbp = float(implied_loan_subsidy_gbp(principal, loan.rate, loan.market_rate, loan.term_years,
+                                                           loan.repayment))
+
+
+def _pension(t: CaseTests, appraisal, result, option) -> None:
+    # Staff transfer (TUPE) whenever someone other than the council delivers the service after go-live.
+    t.pension_applies = option.has_provider
+    if option.pension_arrangement is None:
+        if t.pension_applies:
+            t.pension_text = ("No pension arrangement is stated for the staff who transfer: the case must say whether "
+                              "it assumes an admission agreement (with a bond or pass-through) or a deemed-employer "
+                              "arrangement before the full business case.")
+        return
+    rec = pension_arrangement(option.pension_arrangement, appraisal.reference)
+    t.pension_name = rec.name
+    t.pension_text = pension_sentence(rec, result.inputs.values.get("pension_bond_gbp"))
+
+
+def gains_and_costs(result) -> tuple[float, float]:
+    """The option's economic case against no change split line by line: ``(gains, added costs)``, both positive
+    present values (real, discounted).
+
+    A line that is better than under no change (a cost that falls, income that rises, a social benefit) is a gain; a
+    line that is worse (a one-off cost, stranded overheads, a client side, optimism bias, the expected cost of risks)
+    is an added cost. Their ratio is the option's benefit-cost ratio as an invest-to-save case: cashable savings are
+    benefits in the Green Book (2022, A2.2-A2.4), so a service redesign that saves money has a BCR on the same footing
+    as one that buys new outcomes; ``gains - costs`` is the NPSV against no change.
+    """
+    ec = result.economic_case
+    vs = ec.loc[~ec["kind"].isin(["transfer", "internal"]), "vs_no_change_pv_gbp"].to_numpy(dtype=float)
+    return float(vs[vs > 0].sum()), float(-vs[vs < 0].sum())
+
+
+def _vfm(t: CaseTests, appraisal, result, option, risks) -> None:
+    if option.model == "no_change":
+        return
+    rules = appraisal.reference.value_for_money
+    impacts = [dataclasses.asdict(i) for i in option.non_monetised_impacts]
+    gains, costs = gains_and_costs(result)
+    ratio = gains / costs if costs > 0 else None
+    t.vfm_gains_gbp, t.vfm_costs_gbp, t.vfm_ratio = gains, costs, ratio
+    t.vfm = vfm_category(result.npsv_vs_no_change_gbp, ratio, costs, impacts, rules=rules)
+    t.summary_table = appraisal_summary_table(result.npsv_vs_no_change_gbp, ratio, costs,
+                                              result.council_npv_vs_no_change_gbp, impacts, risks, result=t.vfm,
+                                              rules=rules)
+
+
+def _long_horizon(t: CaseTests, appraisal, result, option) -> None:
+    rules = appraisal.reference.value_for_money
+    if option.model == "no_change" or not needs_long_horizon_test(appraisal.period_years, rules=rules):
+        return
+    from .appraisal import appraise
+
+    schedule = rules.long_horizon_schedule if rules is not None else "long_horizon_2026"
+    key = ("long_horizon_appraisal", schedule)
+    other = appraisal.cache.get(key)
+    if other is None:  # the same appraisal discounted at the long-horizon schedule (its own cache)
+        other = dataclasses.replace(appraisal, discount_schedule=schedule, discount_flat_rate=None, cache={})
+        appraisal.cache[key] = other
+    scen = None if result.scenario == "base" else result.scenario
+    t.long_horizon_npsv_vs_no_change_gbp = appraise(other, option.id, result.stage, scenario=scen).npsv_vs_no_change_gbp
+    t.long_horizon_schedule = schedule
+
+
+def case_tests(appraisal, result) -> CaseTests:
+    """Every test of :mod:`case_tests <asdm_models.case_tests>` for one appraised option.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+    result : OptionAppraisal
+        From :func:`~asdm_models.appraisal.appraise` (any stage and scenario).
+
+    Returns
+    -------
+    CaseTests
+
+    Examples
+    --------
+    >>> from asdm_models import load_appraisal, appraise
+    >>> from asdm_models.case_tests import case_tests
+    >>> a = load_appraisal(PROJECT_ROOT / "data" / "example_leisure")
+    >>> t = case_tests(a, appraise(a, "trading_company", "fbc"))
+    >>> t.pension_name, t.teckal_first_failure_year is None
+    ('admission_agreement_bond', True)
+    """
+    option = result.inputs.option
+    t = CaseTests(None, None)
+    risks = [{"description": k.description,
+              "expected_cost_gbp": k.probability * (k.impact_low_gbp + k.impact_most_likely_gbp + k.impact_high_gbp) / 3
+              * (k.to_year - k.from_year + 1)} for k in option.risks]
+    _vfm(t, appraisal, result, option, risks)
+    _long_horizon(t, appraisal, result, option)
+    _teckal(t, appraisal, result, option)
+    _vat(t, appraisal, result, option)
+    _loan(t, result, option)
+    _pension(t, appraisal, result, option)
+    return t
+
+
+def teckal_sentence(t: CaseTests) -> str | None:
+    """The Teckal finding in one sentence, or None where the test does not apply."""
+    if t.teckal is None or not len(t.teckal):
+        return None
+    if t.teckal_first_failure_year is None:
+        return (f"The company passes the Teckal test in every year: at least {t.teckal_lowest_share:.1%} of its "
+                "turnover, averaged over three years, is for the council (the Act requires more than 80%).")
+    return (f"The company fails the Teckal test from {t.teckal_first_failure_year}: as its external trading grows, "
+            f"the share of its turnover for the council, averaged over three years, falls to "
+            f"{t.teckal_lowest_share:.1%}, not more than 80%. From then the services agreement is no longer an "
+            "exempted contract: cap the company's external trading or plan a compliant procurement.")
+
+
+def vat_sentence(t: CaseTests) -> str | None:
+    if t.vat is None:
+        return None
+    if t.vat_first_breach_year is None:
+        worst = t.vat.loc[t.vat["exempt_share"].idxmax()]
+        return (f"The council stays within the VAT partial-exemption limit in every year: its exempt input VAT is at "
+                f"most {worst['exempt_share']:.2%} of its total ({worst['year']}), against 5% (or £625 a month).")
+    return (f"The council breaches the VAT partial-exemption limit in {t.vat_first_breach_year}: all its exempt input "
+            f"VAT that year becomes irrecoverable, {_money(t.vat_cost_gbp)} over the period, a cost the option must "
+            "carry or avoid (phasing the spend, opting to tax, or a special recovery method agreed with HMRC).")
+
+
+def subsidy_sentence(t: CaseTests, option) -> str | None:
+    loan = option.council_loan
+    if loan is None:
+        return None
+    if not t.implied_subsidy_gbp:
+        return (f"The council lends {_money(t.loan_principal_gbp)} at {loan.rate:.2%}, at or above the market rate of "
+                f"{loan.market_rate:.2%}: no subsidy on the loan's terms.")
+    return (f"The council lends {_money(t.loan_principal_gbp)} at {loan.rate:.2%} against a market rate of "
+            f"{loan.market_rate:.2%} for {loan.term_years} years: an implied subsidy of "
+            f"{_money(t.implied_subsidy_gbp)} (the present value of the interest not charged). It must be assessed "
+            "against the subsidy control principles (Subsidy Control Act 2022) or lent at the market rate.")
+
+
+def _money(x) -> str:
+    from .units import format_gbp
+
+    return format_gbp(x)
+
+
+def fy(appraisal, index: int) -> str:
+    return fy_label(appraisal.first_year + index)
