@@ -198,7 +198,7 @@ def monetised_category(npsv_vs_no_change_gbp: float, bcr: float | None, net_cost
     if c > 0:
         ratio = b / c if bcr is None else _finite(bcr, "bcr")
         rank = _band(ratio, vfm)
-        why = (f"the option costs {gbp_m(c)} more than no change for benefits of {gbp_m(b)}, a BCR of {ratio:.2f}, "
+        why = (f"against no change the option adds {gbp_m(c)} of costs for {gbp_m(b)} of benefits (savings included), a BCR of {ratio:.2f}, "
                f"in the {vfm.categories[rank].label.lower()} band")
         if n < 0 and rank > 0:
             rank = 0
@@ -388,7 +388,7 @@ def appraisal_summary_table(npsv_vs_no_change_gbp: float, bcr: float | None, net
     >>> from asdm_models.value_for_money import appraisal_summary_table
     >>> t = appraisal_summary_table(850_000.0, None, 1_000_000.0, -200_000.0, [], [("Pay award", 120_000.0)])
     >>> t["item"].tolist()[:3], t["detail"].iloc[2]
-    (['NPSV against no change', 'Net present cost against no change', 'Benefit-cost ratio'], 'does not apply')
+    (['NPSV against no change', 'Costs added against no change', 'Benefit-cost ratio'], 'does not apply')
     >>> t["detail"].iloc[-1].split(":")[0]
     'Medium value for money'
     """
@@ -398,7 +398,7 @@ def appraisal_summary_table(npsv_vs_no_change_gbp: float, bcr: float | None, net
     _, _, moving = impact_adjustment(impacts, vfm)
     rows = [
         ("Monetised", "NPSV against no change", float(npsv_vs_no_change_gbp), gbp_m(npsv_vs_no_change_gbp)),
-        ("Monetised", "Net present cost against no change", float(net_cost_gbp), gbp_m(net_cost_gbp)),
+        ("Monetised", "Costs added against no change", float(net_cost_gbp), gbp_m(net_cost_gbp)),
         ("Monetised", "Benefit-cost ratio", np.nan if bcr is None else float(bcr),
          "does not apply" if bcr is None else f"{float(bcr):.2f}"),
         ("Monetised", "Council budget NPV against no change", float(council_npv_vs_no_change_gbp),

@@ -260,7 +260,7 @@ def test_appraisal_summary_table():
     t = appraisal_summary_table(850_000.0, 1.85, 1_000_000.0, -250_000.0, [LARGE_UP, SMALL_UP], risks)
     assert isinstance(t, pd.DataFrame) and list(t.columns) == ["section", "item", "value", "detail"]
     assert t["section"].tolist() == ["Monetised"] * 4 + ["Non-monetised"] * 2 + ["Risks"] * 2 + ["Value for money"] * 2
-    assert t["item"].tolist()[:4] == ["NPSV against no change", "Net present cost against no change",
+    assert t["item"].tolist()[:4] == ["NPSV against no change", "Costs added against no change",
                                       "Benefit-cost ratio", "Council budget NPV against no change"]
     assert t["value"].tolist()[:4] == [850_000.0, 1_000_000.0, 1.85, -250_000.0]
     assert t["detail"].iloc[2] == "1.85" and t["detail"].iloc[0] == "£0.85m"
