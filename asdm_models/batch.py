@@ -52,6 +52,9 @@ __all__ = ["run_batch", "verify_run", "RunResult", "VerifyResult", "NOTEBOOKS", 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 OPTION_NOTEBOOK = NOTEBOOKS / "option_business_case.ipynb"
 OPTIONS_NOTEBOOK = NOTEBOOKS / "options_appraisal.ipynb"
+#: Run when the appraisal folder holds actuals/ (after launch): outturn against the full business case.
+REALISATION_NOTEBOOK = NOTEBOOKS / "benefits_realisation.ipynb"
+REALISATION_REPORT = "benefits_realisation"
 DEFAULT_SEED = 20261125
 #: Monte Carlo draws per report: 0 (none) up to this many (memory grows with draws x years x lines).
 MAX_DRAWS = 100_000
@@ -201,6 +204,9 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
 
     check_parameters(OPTION_NOTEBOOK, params("x", "obc", "x"))
     check_parameters(OPTIONS_NOTEBOOK, params(metrics="x"))
+    realise = appraisal.actuals is not None or bool(appraisal.actuals_errors)
+    if realise:
+        check_parameters(REALISATION_NOTEBOOK, _realisation_params(data_dir))
 
     base_dir = out / appraisal.id
     base_dir.mkdir(exist_ok=True)
@@ -232,8 +238,14 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread in the parent: workers are forked
-        bar = tqdm(total=len(tasks) + len(failed_tasks) + 1, desc=f"{appraisal.id} {run_id}", unit="report",
+        bar = tqdm(total=len(tasks) + len(failed_tasks) + 1 + int(realise), desc=f"{appraisal.id} {run_id}", unit="report",
                    file=sys.stderr)
+    if appraisal.actuals_errors:  # bad actuals fail the realisation report, not the business cases
+        errs = appraisal.actuals_errors
+        reports.append({"name": REALISATION_REPORT, "option": None, "stage": None, "kind": "realisation",
+                        "status": "failed", "seconds": 0.0,
+                        "error": f"invalid actuals ({len(errs)} problem{'s' if len(errs) != 1 else ''}): "
+                                 + " | ".join(map(str, errs[:5]))})
     for name, option, stage in failed_tasks:
         errs = broken[option]
         reason = f"invalid data ({len(errs)} problem{'s' if len(errs) != 1 else ''}): " + " | ".join(map(str, errs[:5]))
@@ -256,6 +268,10 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         # The options appraisal computes its own figures, so it runs alongside the option reports.
         futures = [pool.submit(_run_report, OPTIONS_NOTEBOOK, run_dir, "options_appraisal", None, ",".join(stages),
                                f"{appraisal.title}: options appraisal", params(), timeout, html)]
+        if appraisal.actuals is not None:
+            futures.append(pool.submit(_run_report, REALISATION_NOTEBOOK, run_dir, REALISATION_REPORT, None, None,
+                                       f"{appraisal.title}: benefits realisation", _realisation_params(data_dir),
+                                       timeout, html))
         futures += [pool.submit(_run_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
                                 f"{appraisal.options[option].name}: {stage.upper()}",
                                 params(option, stage, f"{name}.json"), timeout, html) for name, option, stage in tasks]
@@ -287,8 +303,18 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
 
     order = {n: i for i, (n, _, _) in enumerate(sorted(tasks + failed_tasks, key=lambda x: (stages.index(x[2]), options.index(x[1]))))}
     order["options_appraisal"] = len(order)
+    order[REALISATION_REPORT] = len(order)
     reports.sort(key=lambda r: order.get(r["name"], len(order)))
     for r in reports:
+        if r["name"] == REALISATION_REPORT:
+            r["kind"] = "realisation"
+            r["metrics"] = []
+            if r["status"] == "ok":
+                try:
+                    r["metrics"] = json.loads((metrics_dir / f"{REALISATION_REPORT}.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    r["status"], r["error"] = "failed", "the report wrote no metrics"
+            continue
         if r["option"] is None:
             continue
         mpath = metrics_dir / f"{r['name']}.json"
@@ -320,13 +346,15 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
         # Data files relative to the data folder's parent (so a moved copy can be verified with --data-dir),
         # notebooks relative to the suite.
         "inputs": inputs, "inputs_sha256": provenance["inputs_sha256"],
-        "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK], base=PROJECT_ROOT),
+        "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK] + ([REALISATION_NOTEBOOK] if realise else []),
+                                  base=PROJECT_ROOT),
         "suite_files": suite_hashes(),
         "packages": packages,
         "suite": suite, "status": "ok" if ok else "failed",
         # How the HTML reports load plotly.js: from the run folder's shared copy, or embedded in each one.
         "plotly_js": "embedded in each report" if self_contained else PLOTLY_JS_FILE,
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
+                    | ({"kind": r["kind"]} if r.get("kind") else {})
                     | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
                                  if (run_dir / f).exists()]} for r in reports],
         "outputs": {},
@@ -366,6 +394,11 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
                     print(f"  FAILED {entry['name']}: {entry['error']}", file=sys.stderr)
         manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     return RunResult(run_dir, reports, summary, ok, manifest)
+
+
+def _realisation_params(data_dir: Path) -> dict:
+    return {"data_dir": str(data_dir), "option": "",
+            "metrics_path": str(Path(".metrics") / f"{REALISATION_REPORT}.json")}
 
 
 def _point_latest(base_dir: Path, run_dir: Path) -> None:

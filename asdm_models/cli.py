@@ -161,7 +161,7 @@ def _dispatch(args, argv_shown=None) -> int:
                         command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
                         timeout=args.timeout, images=args.images, pack=args.pack,
                         self_contained=args.self_contained)
-        notebooks = [r for r in res.reports if r.get("kind", "report") == "report"]
+        notebooks = [r for r in res.reports if r.get("kind", "report") in ("report", "realisation")]
         outputs = [r for r in res.reports if r.get("kind") == "output"]
         print(f"run folder: {res.run_dir}")
         print(f"{sum(r['status'] == 'ok' for r in notebooks)} of {len(notebooks)} reports ok")

@@ -292,6 +292,8 @@ def index_html(appraisal, reports, run_id: str, scenario: str, run_dir: Path, su
             continue
         known = appraisal.options.get(r["option"]) if r["option"] else None
         label = (f"{known.name if known else r['option']}: {r['stage'].upper()}" if r["option"] else
+                 "Benefits realisation (outturn against the full business case, and the re-forecast)"
+                 if r.get("kind") == "realisation" else
                  "Options appraisal (all options side by side, the long list and the short list)")
         if r["status"] == "ok":
             items.append(f'<li><a href="{_e(r["name"])}.html">{_e(label)}</a> '

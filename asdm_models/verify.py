@@ -308,6 +308,25 @@ def _decision_notes(data: Path, appraisal_id: str, options, run_id, checked: int
     return notes
 
 
+def _compare_realisation(appraisal, rep: dict, diffs: list) -> int:
+    """The benefits-realisation report's figures recomputed from the actuals as they are now."""
+    from .realisation import realisation, realisation_rows
+
+    if appraisal.actuals is None:
+        diffs.append(f"report {rep['name']}: the actuals it was run on no longer load"
+                     + (f" ({appraisal.actuals_errors[0]})" if appraisal.actuals_errors else " (no actuals/ folder)"))
+        return 0
+    fresh = json.loads(json.dumps(json_safe(realisation_rows(realisation(appraisal)))))
+    checked = 0
+    for i, old in enumerate(rep.get("metrics") or []):
+        new = fresh[i] if i < len(fresh) else {}
+        for k, v in old.items():
+            checked += 1
+            if not _same(v, new.get(k)):
+                diffs.append(f"report {rep['name']}: {k} {_changed(k, v, new.get(k))}")
+    return checked
+
+
 def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     """Check a run folder against its manifest: outputs, inputs, the suite's code, and every figure recomputed.
 
@@ -405,6 +424,9 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     for rep in manifest["reports"]:
         fresh_rep = dict(rep)
         fresh_reports.append(fresh_rep)
+        if rep.get("kind") == "realisation" and rep["status"] == "ok":
+            checked += _compare_realisation(appraisal, rep, diffs)
+            continue
         if rep.get("option") is None:
             continue
         if rep["status"] != "ok":
