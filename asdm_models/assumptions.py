@@ -1096,9 +1096,13 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
 
     from .decisions import load_decisions
 
-    decisions, errs, dfiles = load_decisions(root, raw.appraisal, set(options) | {k for k in unloaded if k})
-    col.add(errs)
-    files.extend(dfiles)
+    decisions = None
+    if isinstance(raw.appraisal, str):  # (an invalid id has its own error; the log is read against a valid one)
+        # an option file that did not load is still an option of the appraisal: no knock-on error for the log
+        stems = {f.stem for f in (root / "options").glob("*.y*ml")} if (root / "options").is_dir() else set()
+        decisions, errs, dfiles = load_decisions(root, raw.appraisal, set(options) | {k for k in unloaded if k} | stems)
+        col.add(errs)
+        files.extend(dfiles)
 
     broken: dict[str, list[DataError]] = {}
     if col.errors:

@@ -199,7 +199,7 @@ def rag_status(actual, forecast, amber, red):
     v = a - f
     adverse = v < -_PENNY
     size = np.abs(f)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a tiny forecast: an infinite share is red
         share = np.where(size > 0, -v / np.where(size > 0, size, 1.0), np.inf)
     share = np.where(adverse, share, 0.0)
     out = np.where(share > np.asarray(red, dtype=float), "red",

@@ -318,6 +318,7 @@ def vfm_category(npsv_vs_no_change_gbp: float, bcr: float | None, net_cost_gbp: 
     vfm = _rules(rules)
     rank0, basis, ratio, why = monetised_category(npsv_vs_no_change_gbp, bcr, net_cost_gbp, vfm)
     steps, score, moving = impact_adjustment(impacts, vfm)
+    moving = tuple(" ".join(str(m).split()) for m in moving)  # one line, whatever the data's line breaks
     top = len(vfm.categories) - 1
     rank = min(top, max(0, rank0 + steps))
     n_impacts = len(list(impacts))
