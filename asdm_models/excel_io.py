@@ -200,8 +200,13 @@ def _settings_paths(model, skip) -> list[tuple]:
 
 
 _APPRAISAL_BLOCKS_FIELDS = ("economy", "current_service", "strategic_objectives", "scope", "critical_success_factors",
-                            "stages", "gates", "uncertain", "correlations")
-_OPTION_BLOCKS_FIELDS = ("drivers", "one_off_costs", "capital", "risks", "lines", "uncertain", "scores", "fbc")
+                            "stages", "gates", "uncertain", "correlations") + ("vat_partial_exemption", "management")
+_OPTION_BLOCKS_FIELDS = ("drivers", "one_off_costs", "capital", "risks", "lines", "uncertain", "scores", "fbc") \
+    + ("commercial", "transition", "non_monetised_impacts", "vat", "council_loan", "management")
+#: Sections of the YAML the workbook does not carry (the commercial and management cases, the transition plan, the
+#: VAT position, a council loan): an import keeps them as they are in DATA_DIR's files, never drops them.
+KEPT_IN_YAML = {"appraisal.yaml": ("vat_partial_exemption", "management"),
+                "option": ("commercial", "transition", "non_monetised_impacts", "vat", "council_loan", "management")}
 
 T_SETTINGS, T_OBJECTIVES, T_SCOPE, T_ECONOMY, T_CURRENT, T_CURRENT_LINES, T_CSF, T_STAGES, T_OVERRIDES, T_GATES, \
     T_CORRELATIONS = ("Appraisal settings", "Strategic objectives", "Scope", "Economy", "Current service",
@@ -813,6 +818,8 @@ def write_template(data_dir, xlsx_path) -> Path:
     expected = {"appraisal.yaml": app, **{f"options/{o}.yaml": d for o, d in options.items()}}
     for name, want in expected.items():
         got = files.get(name)
+        kept = KEPT_IN_YAML["appraisal.yaml" if name == "appraisal.yaml" else "option"]
+        want = {k: v for k, v in want.items() if k not in kept}  # kept in the YAML by an import, not in the workbook
         diff = _first_difference(_normalise(want), _normalise(got))
         if diff is not None:
             raise AsdmError(f"{name}: the workbook cannot hold {diff} exactly; nothing written")
@@ -1463,6 +1470,20 @@ def _translate(e: DataError, shown: dict, book: str) -> DataError:
     return DataError(_ref(book, sheet, coord), e.field, e.message, None, e.value)
 
 
+def _kept_sections(data_dir: Path, name: str) -> dict:
+    """The sections of ``DATA_DIR/<name>`` the workbook does not carry (:data:`KEPT_IN_YAML`), as they are now."""
+    from .yamlio import read_yaml
+
+    path = Path(data_dir) / name
+    if not path.is_file():
+        return {}
+    doc, _ = read_yaml(path, name)
+    if doc is None or not isinstance(doc.data, dict):
+        return {}
+    keys = KEPT_IN_YAML["appraisal.yaml" if name == "appraisal.yaml" else "option"]
+    return {k: doc.data[k] for k in keys if k in doc.data}
+
+
 def import_workbook(xlsx_path, data_dir) -> ImportResult:
     """Write a workbook's assumptions into an appraisal folder, after validating all of them.
 
@@ -1514,6 +1535,7 @@ def import_workbook(xlsx_path, data_dir) -> ImportResult:
     texts = {}
     for name, data in files.items():
         model = A._AppraisalFile if name == "appraisal.yaml" else A._OptionFile
+        data = {**data, **_kept_sections(data_dir, name)}
         texts[name] = _yaml_text(_ordered(data, model), book)
     with tempfile.TemporaryDirectory(prefix="asdm-import-") as tmp:
         root = Path(tmp) / (data_dir.resolve().name or "appraisal")
