@@ -20,9 +20,11 @@ from asdm_models.figures import (PRINT_SCALE, PRINT_WIDTH_PX, StaticExporter, St
                                  print_layout, report_figures, wrap_title)
 
 OPTIONS = ["no_change", "trading_company"]
-# The charts each report shows (report.show_figure names): no change's report has none of its own.
+# The charts each report shows (report.show_figure names): no change's report has none of its own; the trading
+# company's also shows its transition plan's timeline (management case).
 EXPECTED = {
-    "trading_company-obc": {"waterfall", "cash-flow", "tornado", "scenarios", "distribution", "fan", "entity-cash"},
+    "trading_company-obc": {"waterfall", "cash-flow", "tornado", "scenarios", "distribution", "fan", "entity-cash",
+                            "timeline"},
     "options_appraisal": {"options-obc"},
 }
 
