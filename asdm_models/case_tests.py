@@ -288,9 +288,11 @@ def case_tests(appraisal, result) -> CaseTests:
     """
     option = result.inputs.option
     t = CaseTests(None, None)
+    # expected cost of each risk: probability (of occurring once in its window) x the triangular mean impact, as the
+    # risk register's expected value (asdm_models.adjustments.risk_expected_value spreads it over the window)
     risks = [{"description": k.description,
-              "expected_cost_gbp": k.probability * (k.impact_low_gbp + k.impact_most_likely_gbp + k.impact_high_gbp) / 3
-              * (k.to_year - k.from_year + 1)} for k in option.risks]
+              "expected_cost_gbp": k.probability * (k.impact_low_gbp + k.impact_most_likely_gbp + k.impact_high_gbp) / 3}
+             for k in option.risks]
     _vfm(t, appraisal, result, option, risks)
     _long_horizon(t, appraisal, result, option)
     _teckal(t, appraisal, result, option)
