@@ -109,16 +109,6 @@ def gate_metrics_of_row(appraisal, row: dict) -> dict:
             "pension_arrangement_stated": row.get("pension_arrangement_stated")}
 
 
-def _nominal_rows(result, party: str) -> pd.DataFrame:
-    """The result's lines of one party, nominal, by line (summed over a line's rows)."""
-    lines = result.lines
-    years = list(result.years)
-    rows = lines[lines["party"] == party]
-    real = rows.groupby("line", sort=False)[years].sum()
-    g = result.inputs.values["gdp_deflator"]
-    return pd.DataFrame(to_nominal(real.to_numpy(dtype=float), g), index=real.index, columns=years)
-
-
 def teckal_turnover(result) -> tuple[np.ndarray, np.ndarray]:
     """The new entity's turnover by year (nominal): ``(for the council, total)``.
 
@@ -132,10 +122,15 @@ def teckal_turnover(result) -> tuple[np.ndarray, np.ndarray]:
     tuple of ndarray, shape (T,) each
         GBP a year, nominal.
     """
-    prov = _nominal_rows(result, "provider")
-    income = prov.clip(lower=0.0)
-    total = income.sum(axis=0).to_numpy()
-    external = income.loc[[n for n in income.index if n in EXTERNAL_TRADING_LINES]].sum(axis=0).to_numpy()
+    lines = result.lines
+    mask = (lines["party"] == "provider").to_numpy()
+    values = lines.loc[mask, list(result.years)].to_numpy(dtype=float)
+    names, row = np.unique(lines.loc[mask, "line"].to_numpy(dtype=str), return_inverse=True)
+    real = np.zeros((len(names), len(result.years)))
+    np.add.at(real, row, values)  # a line's rows summed
+    income = np.clip(to_nominal(real, result.inputs.values["gdp_deflator"]), 0.0, None)
+    total = income.sum(axis=0)
+    external = income[np.isin(names, EXTERNAL_TRADING_LINES)].sum(axis=0)
     return total - external, total
 
 
@@ -233,7 +228,7 @@ def gains_and_costs(result) -> tuple[float, float]:
     return float(vs[vs > 0].sum()), float(-vs[vs < 0].sum())
 
 
-def _vfm(t: CaseTests, appraisal, result, option, risks) -> None:
+def _vfm(t: CaseTests, appraisal, result, option, risks, tables: bool = True) -> None:
     if option.model == "no_change":
         return
     rules = appraisal.reference.value_for_money
@@ -242,6 +237,8 @@ def _vfm(t: CaseTests, appraisal, result, option, risks) -> None:
     ratio = gains / costs if costs > 0 else None
     t.vfm_gains_gbp, t.vfm_costs_gbp, t.vfm_ratio = gains, costs, ratio
     t.vfm = vfm_category(result.npsv_vs_no_change_gbp, ratio, costs, impacts, rules=rules)
+    if not tables:
+        return
     t.summary_table = appraisal_summary_table(result.npsv_vs_no_change_gbp, ratio, costs,
                                               result.council_npv_vs_no_change_gbp, impacts, risks, result=t.vfm,
                                               rules=rules)
@@ -264,7 +261,7 @@ def _long_horizon(t: CaseTests, appraisal, result, option) -> None:
     t.long_horizon_schedule = schedule
 
 
-def case_tests(appraisal, result) -> CaseTests:
+def case_tests(appraisal, result, *, tables: bool = True) -> CaseTests:
     """Every test of :mod:`case_tests <asdm_models.case_tests>` for one appraised option.
 
     Parameters
@@ -272,6 +269,8 @@ def case_tests(appraisal, result) -> CaseTests:
     appraisal : Appraisal
     result : OptionAppraisal
         From :func:`~asdm_models.appraisal.appraise` (any stage and scenario).
+    tables : bool
+        ``False``: the figures only, without the appraisal summary table (for the explorer's live gate).
 
     Returns
     -------
@@ -293,7 +292,7 @@ def case_tests(appraisal, result) -> CaseTests:
     risks = [{"description": k.description,
               "expected_cost_gbp": k.probability * (k.impact_low_gbp + k.impact_most_likely_gbp + k.impact_high_gbp) / 3}
              for k in option.risks]
-    _vfm(t, appraisal, result, option, risks)
+    _vfm(t, appraisal, result, option, risks, tables)
     _long_horizon(t, appraisal, result, option)
     _teckal(t, appraisal, result, option)
     _vat(t, appraisal, result, option)

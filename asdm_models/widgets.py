@@ -39,6 +39,7 @@ from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value, 
 from .charts import cash_flow_figure, live_figure, tornado_figure, waterfall_figure
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
+from .case_tests import case_tests
 from .gates import evaluate_gate
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
@@ -742,6 +743,7 @@ class Explorer(W.VBox):
                                           "peak_funding_gbp", "lowest_cash_gbp")}
         metrics = r.headline()
         metrics["entity_lowest_cash_gbp"] = r.lowest_cash_gbp
+        metrics.update(case_tests(self.appraisal, r, tables=False).metrics())  # value for money, Teckal, VAT, ...
         g = evaluate_gate(self.appraisal, self.stage, metrics)
         out["gate"] = "baseline" if r.model == "no_change" else g.recommendation
         out["gate_tests"] = g.tests
