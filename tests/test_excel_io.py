@@ -263,3 +263,24 @@ def test_a_value_a_cell_cannot_hold_exactly_is_refused_not_rounded(tmp_path):
     with pytest.raises(AsdmError, match="more significant digits"):
         write_template(data, tmp_path / "book.xlsx")
     assert not (tmp_path / "book.xlsx").exists()
+
+
+def test_import_keeps_the_sections_the_workbook_does_not_carry(books, tmp_path):
+    # The commercial case, the transition plan, the non-monetised impacts, the VAT position, a council loan and the
+    # management arrangements live in the YAML only: an import rewrites the files from the workbook and must keep
+    # them exactly as they were, never drop them.
+    from asdm_models.excel_io import KEPT_IN_YAML
+
+    data, book = workbook_and_data(books, "example_leisure", tmp_path)
+    before = {f: yaml.safe_load((data / f).read_text()) for f in ("appraisal.yaml", "options/trading_company.yaml")}
+    assert "transition" in before["options/trading_company.yaml"] and "commercial" in before["options/trading_company.yaml"]
+    import_workbook(book, data)
+    for f, was in before.items():
+        now = yaml.safe_load((data / f).read_text())
+        kept = KEPT_IN_YAML["appraisal.yaml" if f == "appraisal.yaml" else "option"]
+        assert {k: now.get(k) for k in kept if k in was} == {k: was[k] for k in kept if k in was}, f
+    a = load_appraisal(data)
+    plan = a.options["trading_company"].transition
+    assert plan is not None and plan.go_live.date.isoformat() == "2027-04-01"
+    assert a.options["trading_company"].commercial.procurement_route == "vertical_arrangement"
+    assert a.vat_partial_exemption is not None and a.management.benefits_owner == "Director of Place"
