@@ -161,6 +161,7 @@ def load_run(run_dir, *, data_dir=None) -> RunFolder:
     the run (the pack would print figures the run did not produce).
     """
     from .assumptions import load_appraisal
+    from .decisions import is_journey_record
     from .provenance import input_hashes
 
     run_dir = Path(run_dir)
@@ -182,7 +183,8 @@ def load_run(run_dir, *, data_dir=None) -> RunFolder:
     appraisal = load_appraisal(data, partial=True)
     recorded = manifest.get("inputs", {})
     now = input_hashes(appraisal.input_files, base=data.parent)
-    changed = sorted(p for p in set(recorded) | set(now) if recorded.get(p) != now.get(p))
+    # a journey record (the decision log, filed papers, actuals) is written after the run it cites: not a change
+    changed = sorted(p for p in set(recorded) | set(now) if recorded.get(p) != now.get(p) and not is_journey_record(p))
     if changed:
         raise RunError(f"{run_dir}: the data has changed since the run ({', '.join(changed[:5])}"
                        f"{' ...' if len(changed) > 5 else ''}); re-run it (asdm run) before making its pack")
@@ -328,6 +330,9 @@ def _option_detail(run: RunFolder, row, stage: str, base_row=None) -> dict:
                 ["risk (expected) against no change", money(_vs_baseline(row, base_row, "risk_pv_gbp"))],
                 ["Council budget vs no change (present value)", money(row["council_npv_vs_no_change_gbp"])],
                 ["Payback (nominal cash)", _payback(row["payback_year"])]]
+    vfm = row.get("vfm_category")
+    if isinstance(vfm, str) and vfm:  # Green Book 2026: the category of the appraisal summary table
+        key_left.append(["Value for money (appraisal summary table)", vfm.replace("_", " ").capitalize()])
     key_right = [["Monte Carlo P10", money(row["p10_npsv_vs_no_change_gbp"])],
                  ["P50", money(row["p50_npsv_vs_no_change_gbp"])],
                  ["P90", money(row["p90_npsv_vs_no_change_gbp"])],
