@@ -46,8 +46,9 @@ test: install chromium
 bench: install
 	$(BIN)/python scripts/bench.py
 
+PORT ?= 8866
 app: install
-	$(BIN)/python scripts/serve_app.py
+	$(BIN)/python scripts/serve_app.py --port $(PORT)
 
 clean:
 	rm -rf $(VENV) reports/example_*

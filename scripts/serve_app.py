@@ -2,7 +2,10 @@
 
 Prints the URL with its access token; Ctrl-C stops the server (and its kernels) cleanly.
 
-    python scripts/serve_app.py [--port 8866]
+    python scripts/serve_app.py [--port 8866]      (make app [PORT=8866])
+
+The port is fixed and documented, 8866 unless given, so a bookmark keeps working; when another
+program already holds it the script says so and exits 2 instead of picking another one quietly.
 
 The explorer opens on the notebook's parameters (notebooks/explore_assumptions.ipynb); its own
 pickers change the appraisal, option, stage and comparison.
@@ -25,12 +28,23 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore_assumptions.ipynb"
 HOST = "127.0.0.1"
+DEFAULT_PORT = 8866  # Voila's own default: `make app` always serves here unless PORT= is given
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something already listens on ``HOST:port`` (or the port cannot be bound)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return True
+    return False
 
 
 def voila_command(port: int, token: str, notebook: Path = NOTEBOOK) -> list[str]:
@@ -77,9 +91,18 @@ def _interrupt(signum, frame):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    ap.add_argument("--port", type=int, default=DEFAULT_PORT,
+                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0: any free one)")
     args = ap.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"--port {args.port}: not a port number; use 1024 to 65535 (or 0 for any free one)", file=sys.stderr)
+        return 2
     port = args.port or free_port()
+    if port_in_use(port):
+        print(f"Port {port} on {HOST} is already in use (another explorer, or another program): stop it, or "
+              f"serve on another port with `make app PORT={port + 1}` (python scripts/serve_app.py --port "
+              f"{port + 1}).", file=sys.stderr)
+        return 2
     # A SIGTERM (e.g. from a process manager) stops the server as Ctrl-C does, through the finally below.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (a `&` job)
