@@ -326,6 +326,7 @@ class Appraisal:
     decisions: Any = None  # decisions.DecisionLog, or None when the folder has no decisions.yaml
     actuals: Any = None  # realisation.Actuals, or None when the folder has no actuals/
     actuals_errors: tuple = ()  # with partial=True: problems of actuals/ (they fail the realisation report only)
+    decisions_errors: tuple = ()  # with partial=True: problems of decisions.yaml (a batch refuses them)
     # Results that depend only on this (immutable) appraisal, e.g. no change's evaluation for appraise().
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -1096,13 +1097,18 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
 
     from .decisions import load_decisions
 
-    decisions = None
+    decisions, decisions_errors = None, ()
     if isinstance(raw.appraisal, str):  # (an invalid id has its own error; the log is read against a valid one)
         # an option file that did not load is still an option of the appraisal: no knock-on error for the log
         stems = {f.stem for f in (root / "options").glob("*.y*ml")} if (root / "options").is_dir() else set()
         decisions, errs, dfiles = load_decisions(root, raw.appraisal, set(options) | {k for k in unloaded if k} | stems)
-        col.add(errs)
         files.extend(dfiles)
+        if errs and partial:
+            # A journey record: its problems do not stop the figures (verify, a report of another option); a batch
+            # refuses them (batch.run_batch), so no report shows a log it could not read.
+            decisions_errors, decisions = tuple(errs), None
+        else:
+            col.add(errs)
 
     broken: dict[str, list[DataError]] = {}
     if col.errors:
@@ -1122,7 +1128,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         broken_options=broken, lines=current_lines,
         vat_partial_exemption=_vat_position(doc, raw, col) if "vat_partial_exemption" not in failed else None,
         management=Management(**raw.management.model_dump()) if "management" not in failed else Management(),
-        decisions=decisions,
+        decisions=decisions, decisions_errors=decisions_errors,
     )
     if (root / "actuals").exists():  # after launch: the outturn, checked against the lines of the launched option
         from .realisation import load_actuals

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .assumptions import STAGES, load_appraisal
 from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS
-from .errors import RunError, ScenarioError
+from .errors import DataErrors, RunError, ScenarioError
 from .kernels import (PLOTLY_JS_FILE, RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook,
                       kill_run_processes, remove_connection_dir, start_guardian, worker_init, write_plotly_js)
 from .outputs import json_safe, spreadsheet_safe_frame, write_text_atomic
@@ -177,6 +177,8 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     data_dir = Path(data_dir).expanduser().resolve()
     # A broken option file fails that option's reports, not the batch (problems elsewhere still stop it).
     appraisal = load_appraisal(data_dir, partial=True)
+    if appraisal.decisions_errors:  # every report shows the decisions so far: a log it cannot read stops the run
+        raise DataErrors(list(appraisal.decisions_errors))
     broken = appraisal.broken_options
     options = list(options) if options else list(appraisal.options) + [b for b in broken if b not in appraisal.options]
     for o in options:

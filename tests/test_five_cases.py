@@ -134,3 +134,20 @@ def test_commercial_case_of_each_option():
     r = appraise(a, "trading_company", "fbc")
     c = commercial_case(a, r, case_tests(a, r))
     assert "Teckal" in c.teckal and "£68,895" in c.subsidy
+
+
+def test_a_batch_refuses_a_decision_log_it_cannot_read(tmp_path):
+    # Every report shows the decisions so far: a broken log stops the run before anything runs (exit 2), as a broken
+    # scenario file does, rather than reports that silently show no decisions. verify and a single report still load.
+    from asdm_models.errors import DataErrors
+
+    data = tmp_path / "launched"
+    shutil.copytree(LAUNCHED, data)
+    (data / "decisions.yaml").write_text("decisions:\n  - {gate: strategic_direction, date: 2026-03-10, body: cabinet,"
+                                         " decision: proceed, option: no_such_option}\n")
+    with pytest.raises(DataErrors) as e:
+        run_batch(data, tmp_path / "runs", draws=0, jobs=1, progress=False)
+    assert "decisions.yaml" in str(e.value) and "no_such_option" in str(e.value)
+    assert not (tmp_path / "runs" / "launched").exists() or not any((tmp_path / "runs" / "launched").iterdir())
+    a = load_appraisal(data, partial=True)
+    assert a.decisions is None and a.decisions_errors

@@ -214,9 +214,6 @@ def test_a_filed_record_names_the_decisions_that_relied_on_it(copies):
     assert not any("problem" in n for n in res.notes), res.notes
 
 
-@pytest.mark.xfail(strict=True, reason="load_appraisal (assumptions.py) now adds the decision log's problems to the "
-                   "appraisal's, so a log with problems stops the figures loading; a log written after a run should be "
-                   "a note of its verification (asked of the assumptions.py owner)")
 def test_a_log_with_problems_is_mentioned_once(copies):
     data, run_dir = copies
     write_log(data, run_dir.name, runs="no-runs-kept-here")  # and nothing filed: the runs are not found
