@@ -327,6 +327,7 @@ class Appraisal:
     actuals: Any = None  # realisation.Actuals, or None when the folder has no actuals/
     actuals_errors: tuple = ()  # with partial=True: problems of actuals/ (they fail the realisation report only)
     decisions_errors: tuple = ()  # with partial=True: problems of decisions.yaml (a batch refuses them)
+    procurement_routes: Any = None  # commercial.ProcurementRoutes from the reference data's procurement.yaml
     # Results that depend only on this (immutable) appraisal, e.g. no change's evaluation for appraise().
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -1128,7 +1129,7 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
         broken_options=broken, lines=current_lines,
         vat_partial_exemption=_vat_position(doc, raw, col) if "vat_partial_exemption" not in failed else None,
         management=Management(**raw.management.model_dump()) if "management" not in failed else Management(),
-        decisions=decisions, decisions_errors=decisions_errors,
+        decisions=decisions, decisions_errors=decisions_errors, procurement_routes=routes,
     )
     if (root / "actuals").exists():  # after launch: the outturn, checked against the lines of the launched option
         from .realisation import load_actuals

@@ -310,14 +310,7 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
     for r in reports:
         if r["name"] == REALISATION_REPORT:
             r["kind"] = "realisation"
-            r["metrics"] = []
-            if r["status"] == "ok":
-                try:
-                    r["metrics"] = json.loads((metrics_dir / f"{REALISATION_REPORT}.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    r["status"], r["error"] = "failed", "the report wrote no metrics"
-            continue
-        if r["option"] is None:
+        elif r["option"] is None:  # the options appraisal computes its own figures from the option reports'
             continue
         mpath = metrics_dir / f"{r['name']}.json"
         r["metrics"] = []

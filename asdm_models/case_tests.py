@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .adjustments import triangular_mean
 from .discounting import to_nominal
 from .local_government import (implied_loan_subsidy_gbp, option_vat_position, pension_arrangement, pension_sentence,
                                teckal_activity_share, teckal_first_failure, vat_partial_exemption)
-from .units import fy_label
+from .units import format_gbp
 from .value_for_money import VfmResult, appraisal_summary_table, needs_long_horizon_test, vfm_category
 
 __all__ = ["CaseTests", "case_tests", "teckal_turnover", "gains_and_costs", "gate_metrics_of_row", "teckal_sentence", "vat_sentence",
@@ -290,8 +291,8 @@ def case_tests(appraisal, result, *, tables: bool = True) -> CaseTests:
     # expected cost of each risk: probability (of occurring once in its window) x the triangular mean impact, as the
     # risk register's expected value (asdm_models.adjustments.risk_expected_value spreads it over the window)
     risks = [{"description": k.description,
-              "expected_cost_gbp": k.probability * (k.impact_low_gbp + k.impact_most_likely_gbp + k.impact_high_gbp) / 3}
-             for k in option.risks]
+              "expected_cost_gbp": k.probability * triangular_mean(k.impact_low_gbp, k.impact_most_likely_gbp,
+                                                                   k.impact_high_gbp)} for k in option.risks]
     _vfm(t, appraisal, result, option, risks, tables)
     _long_horizon(t, appraisal, result, option)
     _teckal(t, appraisal, result, option)
@@ -322,7 +323,7 @@ def vat_sentence(t: CaseTests) -> str | None:
         return (f"The council stays within the VAT partial-exemption limit in every year: its exempt input VAT is at "
                 f"most {worst['exempt_share']:.2%} of its total ({worst['year']}), against 5% (or £625 a month).")
     return (f"The council breaches the VAT partial-exemption limit in {t.vat_first_breach_year}: all its exempt input "
-            f"VAT that year becomes irrecoverable, {_money(t.vat_cost_gbp)} over the period, a cost the option must "
+            f"VAT that year becomes irrecoverable, {format_gbp(t.vat_cost_gbp)} over the period, a cost the option must "
             "carry or avoid (phasing the spend, opting to tax, or a special recovery method agreed with HMRC).")
 
 
@@ -331,19 +332,9 @@ def subsidy_sentence(t: CaseTests, option) -> str | None:
     if loan is None:
         return None
     if not t.implied_subsidy_gbp:
-        return (f"The council lends {_money(t.loan_principal_gbp)} at {loan.rate:.2%}, at or above the market rate of "
+        return (f"The council lends {format_gbp(t.loan_principal_gbp)} at {loan.rate:.2%}, at or above the market rate of "
                 f"{loan.market_rate:.2%}: no subsidy on the loan's terms.")
-    return (f"The council lends {_money(t.loan_principal_gbp)} at {loan.rate:.2%} against a market rate of "
+    return (f"The council lends {format_gbp(t.loan_principal_gbp)} at {loan.rate:.2%} against a market rate of "
             f"{loan.market_rate:.2%} for {loan.term_years} years: an implied subsidy of "
-            f"{_money(t.implied_subsidy_gbp)} (the present value of the interest not charged). It must be assessed "
+            f"{format_gbp(t.implied_subsidy_gbp)} (the present value of the interest not charged). It must be assessed "
             "against the subsidy control principles (Subsidy Control Act 2022) or lent at the market rate.")
-
-
-def _money(x) -> str:
-    from .units import format_gbp
-
-    return format_gbp(x)
-
-
-def fy(appraisal, index: int) -> str:
-    return fy_label(appraisal.first_year + index)

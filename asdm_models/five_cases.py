@@ -24,6 +24,7 @@ import pandas as pd
 from .case_tests import CaseTests, subsidy_sentence, teckal_sentence
 from .commercial import commercial_summary, payment_mechanism_sentence, risk_allocation_table
 from .decisions import journey_markdown, journey_table
+from .local_government import collective_consultation_days
 from .transition import milestone_table, readiness_table, timeline_figure, timeline_title, tupe_checks
 
 __all__ = ["CommercialCase", "ManagementCase", "commercial_case", "management_case", "journey", "as_of_date",
@@ -61,7 +62,13 @@ def as_of_date(appraisal) -> _dt.date | None:
 
 
 def journey(appraisal) -> tuple[str, pd.DataFrame]:
-    """Where the appraisal stands: a paragraph and the table of the five stages and their gates."""
+    """Where the appraisal stands: a paragraph and the table of the five stages and their gates. A decision log
+    that could not be read (kept as ``decisions_errors`` by a partial load) is said so, never shown as no decisions."""
+    if appraisal.decisions_errors:
+        n = len(appraisal.decisions_errors)
+        text = (f"The decision log (decisions.yaml) has {n} problem{'s' if n != 1 else ''}, so the decisions so far "
+                f"cannot be shown; `asdm validate` lists them. The first: {appraisal.decisions_errors[0]}")
+        return text, journey_table(None, appraisal.id).assign(status="unknown")
     return journey_markdown(appraisal.decisions), journey_table(appraisal.decisions, appraisal.id)
 
 
@@ -92,23 +99,13 @@ def commercial_case(appraisal, result, tests: CaseTests) -> CommercialCase:
     opt = result.inputs.option
     drivers = stage_drivers(result)
     go_live = int(result.inputs.values["go_live_year"])
-    routes = _routes(appraisal)
+    routes = appraisal.procurement_routes
     pensions = _tupe_pensions(result, tests)
     summary = commercial_summary(opt, opt.commercial, routes, stage_drivers=drivers, first_year=appraisal.first_year,
                                  go_live_year=go_live, tupe_pensions=pensions)
     return CommercialCase(summary, risk_allocation_table(opt, opt.commercial, stage_drivers=drivers),
                           payment_mechanism_sentence(opt, drivers, first_year=appraisal.first_year, go_live_year=go_live),
                           pensions, teckal_sentence(tests), subsidy_sentence(tests, opt), tests)
-
-
-def _routes(appraisal):
-    from pathlib import Path
-
-    from .commercial import DEFAULT_PROCUREMENT_FILE, load_procurement_routes
-
-    local = Path(appraisal.reference.directory) / "procurement.yaml"
-    routes, _ = load_procurement_routes(local if local.is_file() else DEFAULT_PROCUREMENT_FILE)
-    return routes
 
 
 @dataclass
@@ -133,12 +130,13 @@ _ARRANGEMENTS = (("governance", "Governance and decisions"), ("risk_management",
 
 
 def _lead_times(appraisal) -> dict | None:
+    """The reference data's TUPE lead times in the form :func:`~asdm_models.transition.tupe_checks` takes."""
     t = appraisal.reference.tupe
     if t is None:
         return None
-    bands = dict(t.collective_bands)
     return {"eli_days": t.employee_liability_days, "eli_source": t.employee_liability_source,
-            "consultation_days_20_99": bands.get(20, 30), "consultation_days_100": bands.get(100, 45),
+            "consultation_days_20_99": int(collective_consultation_days(20, t)),
+            "consultation_days_100": int(collective_consultation_days(100, t)),
             "consultation_source": t.collective_source}
 
 

@@ -151,3 +151,9 @@ def test_a_batch_refuses_a_decision_log_it_cannot_read(tmp_path):
     assert not (tmp_path / "runs" / "launched").exists() or not any((tmp_path / "runs" / "launched").iterdir())
     a = load_appraisal(data, partial=True)
     assert a.decisions is None and a.decisions_errors
+    # a report of that folder says the log could not be read; it never shows "no decisions recorded"
+    from asdm_models.five_cases import journey
+
+    text, table = journey(a)
+    assert "decisions.yaml) has 1 problem" in text and "no_such_option" in text and "asdm validate" in text
+    assert set(table["status"]) == {"unknown"}
