@@ -168,6 +168,24 @@ def _unknown(doc: YamlDoc, p: tuple, mapping: dict, allowed: tuple, what: str) -
             for k in mapping if k not in allowed]
 
 
+def _row_id(doc: YamlDoc, p: tuple, row: dict, i: int, seen: dict, what: str, errors: list, *,
+            rows: str, each: str) -> str | None:
+    """Row ``i``'s id, checked (a valid id, not used by an earlier row of the list); None when it is not valid.
+    ``rows`` names the rows in the message ("milestones"), ``each`` ends it ("give each milestone its own id")."""
+    ident = row.get("id")
+    try:
+        check_id(ident, f"{what} id")
+    except ValueError as e:
+        errors.append(doc.error(p + ("id",), f"{what} {i + 1}: {e}"))
+        return None
+    if ident in seen:
+        errors.append(doc.error(p + ("id",), f"{what} id {ident!r} is used twice ({rows} {seen[ident] + 1} and {i + 1}); "
+                                             f"{each}"))
+    else:
+        seen[ident] = i
+    return ident
+
+
 def parse_transition(doc: YamlDoc, path: tuple, raw: Any, *, item_ids: Iterable[str], item_years: Mapping[str, int],
                      go_live_year: int, first_year: int) -> tuple[TransitionPlan | None, list[DataError]]:
     """Validate an option's ``transition:`` section against its business case.
@@ -246,18 +264,8 @@ def parse_transition(doc: YamlDoc, path: tuple, raw: Any, *, item_ids: Iterable[
             continue
         n_before = len(errors)
         errors += _unknown(doc, p, row, MILESTONE_KEYS, f"milestone {i + 1}")
-        mid = row.get("id")
-        try:
-            check_id(mid, "milestone id")
-        except ValueError as e:
-            errors.append(doc.error(p + ("id",), f"milestone {i + 1}: {e}"))
-            mid = None
-        if mid is not None:
-            if mid in seen_ids:
-                errors.append(doc.error(p + ("id",), f"milestone id {mid!r} is used twice (milestones {seen_ids[mid] + 1} "
-                                                     f"and {i + 1}); give each milestone its own id"))
-            else:
-                seen_ids[mid] = i
+        mid = _row_id(doc, p, row, i, seen_ids, "milestone", errors, rows="milestones",
+                      each="give each milestone its own id")
         name = mid or f"milestone {i + 1}"
         kind = row.get("kind")
         if kind not in MILESTONE_KINDS:
@@ -365,18 +373,7 @@ def parse_transition(doc: YamlDoc, path: tuple, raw: Any, *, item_ids: Iterable[
             continue
         n_before = len(errors)
         errors += _unknown(doc, p, row, READINESS_KEYS, f"readiness test {i + 1}")
-        rid = row.get("id")
-        try:
-            check_id(rid, "readiness test id")
-        except ValueError as e:
-            errors.append(doc.error(p + ("id",), f"readiness test {i + 1}: {e}"))
-            rid = None
-        if rid is not None:
-            if rid in seen_tests:
-                errors.append(doc.error(p + ("id",), f"readiness test id {rid!r} is used twice (tests "
-                                                     f"{seen_tests[rid] + 1} and {i + 1}); give each its own id"))
-            else:
-                seen_tests[rid] = i
+        rid = _row_id(doc, p, row, i, seen_tests, "readiness test", errors, rows="tests", each="give each its own id")
         name = rid or f"readiness test {i + 1}"
         test = _text(row.get("test"))
         if test is None:
