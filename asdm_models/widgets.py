@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -39,10 +40,12 @@ from .assumptions import STAGES, Appraisal, load_appraisal, parse_driver_value, 
 from .charts import cash_flow_figure, live_figure, tornado_figure, waterfall_figure
 from .catalogue import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
-from .case_tests import case_tests
-from .gates import evaluate_gate
+from .dashboard import (HEADLINE_ROWS, QUICK_DRAWS, QUICK_SEED, gate_status_colour, headline_figures, mc_figures,
+                        quick_monte_carlo, threshold_flags)
+from .live_mc import LatestOnly
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
+from .scenario_compare import BASE_LABEL, ScenarioComparison, compare_scenarios, scenario_settings
 from .scenarios import HISTORY_DIR, data_value, is_shared_path, save_scenario, split_changes
 from .sensitivity import driver_label, tornado
 from .units import format_gbp, fy_label
@@ -467,14 +470,55 @@ class DriverControl:
 # The explorer
 # ----------------------------------------------------------------------------------------------
 
+# The layout: a front sheet that fits a 1366x768 laptop screen without scrolling the page. The pickers
+# sit on one bar; below, the controls scroll in their own column on the left while the pinned summary
+# stays at the top of the right column, above the charts (which scroll on their own). Narrower than
+# 1200 px the columns stack and the summary sticks to the top of the page instead.
 _CSS = """<style>
-.asdm-headline table {border-collapse: collapse; font-size: 14px;}
-.asdm-headline td, .asdm-headline th {padding: 3px 10px; text-align: right; border-bottom: 1px solid #e5e5e5;}
+.asdm-explorer {height: calc(100vh - 24px); min-height: 560px;}
+.asdm-explorer .asdm-bar {flex: 0 0 auto; flex-flow: row wrap; align-items: center; gap: 2px 10px;}
+.asdm-explorer .asdm-main {flex: 1 1 auto; min-height: 0; display: flex; flex-flow: row nowrap; gap: 10px;}
+.asdm-explorer .asdm-left {flex: 0 0 600px; width: 600px; height: 100%; overflow-y: auto; overflow-x: hidden;}
+.asdm-explorer .asdm-right {flex: 1 1 auto; min-width: 0; height: 100%; display: flex; flex-direction: column;}
+.asdm-explorer .asdm-pinned {flex: 0 0 auto; background: white; z-index: 5; border-bottom: 2px solid #d0d7de;}
+.asdm-explorer .asdm-charts {flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden;}
+@media (max-width: 1200px) {
+  .asdm-explorer {height: auto;}
+  .asdm-explorer .asdm-main {flex-flow: column nowrap; height: auto;}
+  .asdm-explorer .asdm-left {flex: 0 0 auto; width: 100%; height: auto; max-height: 55vh;}
+  .asdm-explorer .asdm-right {height: auto; order: -1;}
+  .asdm-explorer .asdm-pinned {position: sticky; top: 0;}
+  .asdm-explorer .asdm-charts {overflow: visible;}
+}
+.asdm-headline table {border-collapse: collapse; font-size: 13px;}
+.asdm-headline td, .asdm-headline th {padding: 1px 8px; text-align: right; border-bottom: 1px solid #e5e5e5;
+  line-height: 18px; white-space: nowrap;}
 .asdm-headline td:first-child, .asdm-headline th:first-child {text-align: left;}
-.asdm-headline .asdm-key {font-weight: bold; font-size: 16px;}
+.asdm-headline th {max-width: 210px; white-space: normal; vertical-align: bottom;}
+.asdm-headline .asdm-key td {font-weight: bold;}
+.asdm-headline td.asdm-flag {background: #fdecea; color: #a61b1b; font-weight: bold;}
+.asdm-headline td.asdm-pending {color: #888; font-style: italic;}
+.asdm-headline .asdm-note {font-size: 11px; color: #555; max-width: 760px;}
+.asdm-rag {display: inline-block; padding: 0 5px; margin: 1px 2px; border-radius: 8px; font-size: 11px;
+  line-height: 16px; color: white;}
+.asdm-rag-green {background: #2e8540;} .asdm-rag-red {background: #c0392b;} .asdm-rag-amber {background: #b35900;}
+.asdm-rag.asdm-flag {outline: 2px solid #111;}
 .asdm-changed .widget-html-content .asdm-delta {color: #1f6f8b; font-weight: bold;}
 .asdm-gate td {font-size: 12px;}
+.asdm-explorer .widget-dropdown select {text-overflow: clip;}
 </style>"""
+
+#: Short names of the gate tests for the pinned summary's red/amber/green chips (the full description is
+#: the chip's tooltip and the gate table's row). A metric without one shows its own name.
+GATE_CHIP_LABELS = {
+    "npsv_vs_no_change_gbp": "NPSV", "council_npv_vs_no_change_gbp": "Council NPV", "p10_npsv_vs_no_change_gbp": "P10",
+    "p50_npsv_vs_no_change_gbp": "P50", "prob_beats_no_change": "P(beats)", "entity_lowest_cash_gbp": "Cash",
+    "shortfall_vs_savings_target_gbp": "Target", "weighted_score": "Score", "value_for_money": "VfM",
+    "teckal_years_failing": "Teckal", "vat_partial_exemption_cost_gbp": "VAT", "implied_subsidy_gbp": "Subsidy",
+    "pension_arrangement_stated": "Pensions",
+}
+_MC_KEYS = ("p10_npsv_vs_no_change_gbp", "p50_npsv_vs_no_change_gbp", "p90_npsv_vs_no_change_gbp",
+            "prob_beats_no_change")
 
 
 def _appraisal_folders(extra: Path) -> list[tuple[str, str]]:
@@ -483,6 +527,12 @@ def _appraisal_folders(extra: Path) -> list[tuple[str, str]]:
     if extra not in found:
         found.insert(0, extra)
     return [(p.name if p.parent == root else str(p), str(p)) for p in found]
+
+
+def _fit_width(labels, description: str, floor: int = 18, cap: int = 70) -> str:
+    """A dropdown wide enough for its longest option in full (in ``ch``), plus its description."""
+    longest = max((len(x) for x in labels), default=floor)
+    return f"{min(cap, max(floor, longest + 4)) + len(description) + 2}ch"
 
 
 class Explorer(W.VBox):
@@ -495,15 +545,20 @@ class Explorer(W.VBox):
         Driver path -> :class:`DriverControl` of the current option.
     result, compare_result : OptionAppraisal
         The figures shown (``compare_result`` None without a second option).
+    mc, compare_mc : dict or None
+        The quick Monte Carlo's figures (:func:`~asdm_models.dashboard.mc_figures`) at the settings shown,
+        None while it runs; :meth:`wait_for_monte_carlo` waits for it.
     shown : dict
-        The headline numbers on screen, ``{"option": {...}, "compare": {...}}``.
+        The headline numbers on screen, ``{"option": {...}, "compare": {...}}``, with ``flags`` (the
+        figures that crossed a threshold, :func:`~asdm_models.dashboard.threshold_flags`).
     figures : dict
         ``cash_flows``, ``waterfall``, ``tornado``: the plotly ``FigureWidget`` objects.
     last_update_ms : float
-        Time of the last :meth:`update`.
+        Time of the last :meth:`update` (the deterministic headline; the Monte Carlo runs after it).
     """
 
-    def __init__(self, data_dir, option: str, stage: str = "obc", compare_with: str | None = None):
+    def __init__(self, data_dir, option: str, stage: str = "obc", compare_with: str | None = None, *,
+                 quick_draws: int = QUICK_DRAWS, seed: int = QUICK_SEED):
         super().__init__()
         self.add_class("asdm-explorer")
         path = resolve_data_dir(data_dir)
@@ -515,30 +570,65 @@ class Explorer(W.VBox):
         self.compare_id = self.appraisal.option(compare_with).id if compare_with else None
         if self.compare_id == self.option_id:
             self.compare_id = None
+        self.quick_draws, self.seed = int(quick_draws), int(seed)
         self.controls: dict[str, DriverControl] = {}
         self.result: OptionAppraisal | None = None
         self.compare_result: OptionAppraisal | None = None
+        self.mc: dict | None = None
+        self.compare_mc: dict | None = None
         self.shown: dict = {}
         self.last_update_ms = float("nan")
         self._hold = False
         self._compare_key = None
         self._saved: dict = {}  # (option, stage) -> saved result, for "vs saved"
+        self._saved_mc: dict = {}  # (data_dir, option, stage) -> the quick Monte Carlo at the saved assumptions
+        self._undo: list[dict] = []
+        self._redo: list[dict] = []
+        self._applied: dict = {}  # the settings the figures on screen were computed for
+        self._lock = threading.RLock()  # the headline is refreshed by the handler and by the Monte Carlo thread
+        self._mc_runner = LatestOnly(self._mc_done)
 
         # Pickers
         self.appraisal_picker = W.Dropdown(options=_appraisal_folders(self.appraisal.data_dir),
                                            value=str(self.appraisal.data_dir), description="Appraisal")
         self.option_picker = W.Dropdown(description="Option")
         self.stage_picker = W.ToggleButtons(options=[("OBC", "obc"), ("FBC", "fbc")], value=stage,
-                                            tooltips=["Outline business case", "Full business case"])
+                                            tooltips=["Outline business case", "Full business case"],
+                                            style={"button_width": "52px"})
         self.compare_picker = W.Dropdown(description="Compare with", style={"description_width": "initial"})
-        self.reset_button = W.Button(description="Reset to saved", icon="undo",
-                                     tooltip="Put every driver back to the saved assumptions")
+        self.reset_button = W.Button(description="Reset to saved", icon="refresh",
+                                     tooltip="Put every driver back to the saved assumptions",
+                                     layout=W.Layout(width="auto"))
+        self.undo_button = W.Button(description="Undo", icon="undo", tooltip="Undo the last change of the controls",
+                                    disabled=True, layout=W.Layout(width="auto"))
+        self.redo_button = W.Button(description="Redo", icon="repeat", tooltip="Redo the change undone",
+                                    disabled=True, layout=W.Layout(width="auto"))
+        self.undo_button.add_class("asdm-undo")
+        self.redo_button.add_class("asdm-redo")
         self.status = W.HTML("")
         self.status.add_class("asdm-status")
         self.headline = W.HTML("")
         self.headline.add_class("asdm-headline")
+        self.gate_table = W.HTML("")
+        self.gate_table.add_class("asdm-gate-table")
         self.accordion = W.Accordion()
         self.accordion.add_class("asdm-controls")
+
+        # Scenarios: load one into the controls, compare several side by side.
+        self.scenario_picker = W.Dropdown(description="Scenario", style={"description_width": "initial"})
+        self.scenario_picker.add_class("asdm-scenario-picker")
+        self.load_button = W.Button(description="Load into the controls", icon="download",
+                                    tooltip="Set the controls to the scenario's values (undo puts them back)",
+                                    layout=W.Layout(width="auto"))
+        self.load_button.add_class("asdm-load-scenario")
+        self.compare_choices = W.SelectMultiple(description="Compare", rows=4, style={"description_width": "initial"},
+                                                layout=W.Layout(width="95%"))
+        self.compare_choices.add_class("asdm-compare-choices")
+        self.compare_button = W.Button(description="Compare side by side", icon="columns", layout=W.Layout(width="auto"))
+        self.compare_button.add_class("asdm-compare-scenarios")
+        self.comparison_html = W.HTML("")
+        self.comparison_html.add_class("asdm-comparison")
+        self.comparison: ScenarioComparison | None = None
 
         # Save as scenario
         self.scenario_name = W.Text(description="Name", placeholder="e.g. pay_4pct")
@@ -554,8 +644,6 @@ class Explorer(W.VBox):
         # Figures: built once in the house style, then only their data change.
         self._set_pickers()
         base = appraise(self.appraisal, self.option_id, self.stage)
-        from .sensitivity import tornado
-
         self.figures = {
             # live_figure: the reports' toolbar (no "Share chart" upload button, no logo)
             "cash_flows": live_figure(cash_flow_figure(base)),
@@ -566,44 +654,79 @@ class Explorer(W.VBox):
             f.layout.autosize = True
             f.layout.title.font.size = 14  # the findings as titles (on two lines), in a narrower column than a report's
             f.layout.margin.t = 95
+            f.layout.margin.r = 30
 
         self.option_picker.observe(self._picked_option, "value")
         self.stage_picker.observe(self._picked_stage, "value")
         self.compare_picker.observe(self._picked_compare, "value")
         self.appraisal_picker.observe(self._picked_appraisal, "value")
         self.reset_button.on_click(lambda _: self.reset())
+        self.undo_button.on_click(lambda _: self.undo())
+        self.redo_button.on_click(lambda _: self.redo())
+        self.load_button.on_click(lambda _: self.load_scenario_from_picker())
+        self.compare_button.on_click(lambda _: self.compare_from_form())
         self.save_button.on_click(lambda _: self.save_from_form())
         self.scenario_name.observe(lambda _: self._warn_replace(), names="value")
         self.scenario_overwrite.observe(lambda _: self._warn_replace(), names="value")
 
         save_box = W.VBox([W.HTML("<b>Save these changes as a named scenario</b> (only the changed drivers; "
                                   "<code>asdm run DATA --scenario NAME</code> then reproduces these figures)"),
-                           W.HBox([self.scenario_name, self.scenario_author]), self.scenario_note,
-                           W.HBox([self.save_button, self.scenario_overwrite]), self.save_status],
-                          layout=W.Layout(min_width="440px"))
-        charts = W.VBox(list(self.figures.values()), layout=W.Layout(flex="1 1 520px", min_width="480px"))
-        self.children = [
-            W.HTML(_CSS),
-            W.HBox([self.appraisal_picker, self.option_picker, self.compare_picker], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self.stage_picker, self.reset_button]),
-            self.status,
-            W.HBox([self.headline, save_box], layout=W.Layout(flex_flow="row wrap", justify_content="space-between")),
-            W.HBox([W.VBox([self.accordion], layout=W.Layout(width="650px", flex="0 0 650px")), charts],
-                   layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
-        ]
+                           W.HBox([self.scenario_name, self.scenario_author], layout=W.Layout(flex_flow="row wrap")),
+                           self.scenario_note, W.HBox([self.save_button, self.scenario_overwrite]), self.save_status])
+        self.takeaway = W.HBox([], layout=W.Layout(flex_flow="row wrap"))  # copy and download buttons
+        scenarios_box = W.VBox([
+            W.HTML("<b>Load a saved scenario</b> into the controls (its changes for every option and for this one)"),
+            W.HBox([self.scenario_picker, self.load_button], layout=W.Layout(flex_flow="row wrap")),
+            W.HTML("<b>Compare</b> the saved base, saved scenarios and the current settings side by side "
+                   "(hold Ctrl or Shift to pick several)"),
+            self.compare_choices, self.compare_button, self.comparison_html,
+            W.HTML("<hr>"), save_box])
+        scenarios_box.add_class("asdm-scenarios")
+        self.left_tabs = W.Tab(children=[self.accordion, scenarios_box])
+        self.left_tabs.set_title(0, "Drivers")
+        self.left_tabs.set_title(1, "Scenarios")
+        left = W.VBox([self.left_tabs])
+        left.add_class("asdm-left")
+        pinned = W.VBox([self.headline, self.takeaway])
+        pinned.add_class("asdm-pinned")
+        self.chart_box = W.VBox(list(self.figures.values()) + [self.gate_table])
+        self.chart_box.add_class("asdm-charts")
+        right = W.VBox([pinned, self.chart_box])
+        right.add_class("asdm-right")
+        bar = W.HBox([self.appraisal_picker, self.option_picker, self.compare_picker, self.stage_picker,
+                      self.undo_button, self.redo_button, self.reset_button])
+        bar.add_class("asdm-bar")
+        main = W.HBox([left, right])
+        main.add_class("asdm-main")
+        self.children = [W.HTML(_CSS), bar, self.status, main]
         self._build_controls()
-        self.update()
+        self.update(record=False)
 
     # -- pickers -----------------------------------------------------------------------------
     def _set_pickers(self) -> None:
         a = self.appraisal
         self._hold = True
         try:
-            self.option_picker.options = [(o.name, o.id) for o in a.options.values()]
+            names = [(o.name, o.id) for o in a.options.values()]
+            self.option_picker.options = names
             self.option_picker.value = self.option_id
-            self.compare_picker.options = [("(none)", "")] + [(o.name, o.id) for o in a.options.values()
-                                                               if o.id != self.option_id]
+            self.compare_picker.options = [("(none)", "")] + [(n, i) for n, i in names if i != self.option_id]
             self.compare_picker.value = self.compare_id or ""
+            # Names in full: wide enough for the longest, and the full name as the tooltip too.
+            for w, desc in ((self.option_picker, "Option"), (self.compare_picker, "Compare with")):
+                labels = [lab for lab, _ in w.options]
+                w.layout.width = _fit_width(labels, desc)
+                w.tooltip = "; ".join(labels)
+            self.appraisal_picker.layout.width = _fit_width([lab for lab, _ in self.appraisal_picker.options],
+                                                            "Appraisal", cap=40)
+            sc = [(f"{s.name} ({sid})" if s.name and s.name != sid else sid, sid) for sid, s in a.scenarios.items()]
+            self.scenario_picker.options = sc or [("(no saved scenarios)", "")]
+            self.scenario_picker.layout.width = _fit_width([lab for lab, _ in self.scenario_picker.options], "Scenario",
+                                                           cap=40)
+            self.compare_choices.options = ([(BASE_LABEL, "base")] + [(lab, sid) for lab, sid in sc]
+                                            + [("current settings", "current")])
+            self.compare_choices.value = tuple(v for v in ("base", "current") if v in dict(
+                (v, v) for _l, v in self.compare_choices.options))
         finally:
             self._hold = False
 
@@ -615,20 +738,22 @@ class Explorer(W.VBox):
             self.compare_id = None
         self._set_pickers()
         self._build_controls(keep_shared=True)
-        self.update()
+        self._clear_history()
+        self.update(record=False)
 
     def _picked_stage(self, ch) -> None:
         if self._hold or ch["new"] == self.stage:
             return
         self.stage = ch["new"]
         self._build_controls(keep_shared=True)
-        self.update()
+        self._clear_history()
+        self.update(record=False)
 
     def _picked_compare(self, ch) -> None:
         if self._hold:
             return
         self.compare_id = ch["new"] or None
-        self.update()
+        self.update(record=False)
 
     def _picked_appraisal(self, ch) -> None:
         if self._hold or ch["new"] == str(self.appraisal.data_dir):
@@ -645,7 +770,8 @@ class Explorer(W.VBox):
         self._saved.clear()
         self._set_pickers()
         self._build_controls()
-        self.update()
+        self._clear_history()
+        self.update(record=False)
 
     # -- controls ----------------------------------------------------------------------------
     def _build_controls(self, *, keep_shared: bool = False) -> None:
@@ -679,33 +805,130 @@ class Explorer(W.VBox):
         """The changed drivers as scenario changes: ``{"all": {...}, option: {...}}`` (model units)."""
         return split_changes(self.option_id, self.overrides)
 
-    def set_values(self, values: dict) -> None:
-        """Set several drivers (model units) and update once."""
+    def _apply_settings(self, settings: dict) -> list[str]:
+        """Every control to ``settings`` (``{path: value}``; a control not named goes back to its saved value)
+        and update once (one step of undo). Returns the paths that are not controls of this option."""
+        missing = [p for p in settings if p not in self.controls]
         self._hold = True
         try:
-            for p, x in values.items():
-                if p not in self.controls:
-                    raise ScenarioError(f"{p!r} is not a control of {self.option_id}; controls: {', '.join(self.controls)}")
-                self.controls[p].set(x)
+            for p, c in self.controls.items():
+                if p in settings:
+                    c.set(settings[p], notify=False)
+                elif c.changed:
+                    c.reset(notify=False)
         finally:
             self._hold = False
         self.update()
+        return missing
+
+    def set_values(self, values: dict) -> None:
+        """Set several drivers (model units) and update once (one step of undo)."""
+        for p in values:
+            if p not in self.controls:
+                raise ScenarioError(f"{p!r} is not a control of {self.option_id}; controls: {', '.join(self.controls)}")
+        self._apply_settings({**self.overrides, **values})
 
     def reset(self) -> None:
-        """Every driver back to the saved assumptions."""
+        """Every driver back to the saved assumptions (one step of undo)."""
+        self._apply_settings({})
+        self.save_status.value = ""
+
+    # -- undo and redo -------------------------------------------------------------------------
+    def _clear_history(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._history_buttons()
+
+    def _history_buttons(self) -> None:
+        self.undo_button.disabled = not self._undo
+        self.redo_button.disabled = not self._redo
+
+    def undo(self) -> bool:
+        """Put the controls back as they were before the last change; False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        target = self._undo.pop()
+        self._redo.append(dict(self._applied))
+        self._restore(target)
+        return True
+
+    def redo(self) -> bool:
+        """Make again the change last undone; False when there is nothing to redo."""
+        if not self._redo:
+            return False
+        target = self._redo.pop()
+        self._undo.append(dict(self._applied))
+        self._restore(target)
+        return True
+
+    def _restore(self, settings: dict) -> None:
         self._hold = True
         try:
-            for c in self.controls.values():
-                c.reset()
+            for p, c in self.controls.items():
+                if p in settings:
+                    c.set(settings[p], notify=False)
+                elif c.changed:
+                    c.reset(notify=False)
         finally:
             self._hold = False
-        self.save_status.value = ""
-        self.update()
+        self.update(record=False)
+
+    # -- scenarios -----------------------------------------------------------------------------
+    def load_scenario(self, name: str) -> list[str]:
+        """Set the controls to a saved scenario's values for this option (one step of undo).
+
+        Returns the scenario's paths that are not controls here (said in the status line too)."""
+        settings = scenario_settings(self.appraisal, self.option_id, name)
+        missing = self._apply_settings(settings)
+        sc = self.appraisal.scenarios[name]
+        others = sorted(o for o in sc.changes if o not in ("all", self.option_id))
+        bits = [f"Loaded scenario {html.escape(sc.file)}: {len(settings) - len(missing)} driver(s) set."]
+        if missing:
+            bits.append("Not controls here, so not applied: " + html.escape(", ".join(missing)) + ".")
+        if others:
+            bits.append(f"Its changes for {html.escape(', '.join(others))} apply to those options only.")
+        self.status.value = f'<span class="asdm-loaded">{" ".join(bits)}</span>'
+        return missing
+
+    def load_scenario_from_picker(self) -> None:
+        name = self.scenario_picker.value
+        if not name:
+            self.status.value = "No saved scenario to load: save one first (Scenarios tab)."
+            return
+        self.load_scenario(name)
+
+    def settings_of(self, choice: str) -> dict:
+        """The setting of a comparison column: ``base``, ``current`` or a saved scenario's id."""
+        if choice == "base":
+            return {}
+        if choice == "current":
+            return dict(self.overrides)
+        return scenario_settings(self.appraisal, self.option_id, choice)
+
+    def compare(self, choices) -> ScenarioComparison:
+        """Compare the saved base, saved scenarios and the current settings side by side (the Scenarios tab)."""
+        labels = dict((v, lab) for lab, v in self.compare_choices.options)
+        settings = {labels.get(c, c): self.settings_of(c) for c in choices}
+        self.comparison = compare_scenarios(self.appraisal, self.option_id, self.stage, settings,
+                                            draws=self.quick_draws, seed=self.seed)
+        self.comparison_html.value = _comparison_html(self.comparison, self.appraisal)
+        return self.comparison
+
+    def compare_from_form(self) -> None:
+        choices = list(self.compare_choices.value)
+        if not choices:
+            self.comparison_html.value = "Pick at least one column to compare."
+            return
+        try:
+            self.compare(choices)
+        except AsdmError as e:
+            self.comparison_html.value = f'<span style="color:#c0392b">{html.escape(str(e))}</span>'
 
     # -- the update handler --------------------------------------------------------------------
-    def update(self) -> None:
+    def update(self, *, record: bool = True) -> None:
         """Recompute the option (and the comparison when the shared changes moved) and refresh the panel and
-        the charts' data in place. This is the handler every control change calls."""
+        the charts' data in place; then hand the quick Monte Carlo to the background thread. This is the
+        handler every control change calls (``record``: the change is one step of undo)."""
         t0 = time.perf_counter()
         a, oid, stage = self.appraisal, self.option_id, self.stage
         ov = self.overrides
@@ -722,13 +945,58 @@ class Explorer(W.VBox):
         except AsdmError as e:  # controls only hold valid values, so this is a defect: say so, keep the last figures
             self.status.value = f'<span style="color:#c0392b">Could not recompute: {html.escape(str(e))}</span>'
             return
+        if record and ov != self._applied:
+            self._undo.append(dict(self._applied))
+            self._redo.clear()
+        self._applied = dict(ov)
+        self._history_buttons()
         self.result = r
         self.status.value = ""
-        self._refresh_headline()
+        with self._lock:
+            self.mc, self.compare_mc = None, None
+            self._mc_key = (str(a.data_dir), oid, self.compare_id, stage, tuple(sorted(ov.items())))
+            self._refresh_headline()
         self._refresh_cash_flows(r)
         self._refresh_waterfall(r)
         self._refresh_tornado(torn, r.name)
         self.last_update_ms = (time.perf_counter() - t0) * 1000.0
+        if self.quick_draws:
+            self._submit_mc()
+
+    # -- the quick Monte Carlo (off the interactive path) ----------------------------------------
+    def _submit_mc(self) -> None:
+        a, oid, cid, stage = self.appraisal, self.option_id, self.compare_id, self.stage
+        ov = dict(self.overrides)
+        shared = {k: v for k, v in ov.items() if is_shared_path(k)}
+        draws, seed, saved_key = self.quick_draws, self.seed, (str(a.data_dir), stage)
+        saved_mc = self._saved_mc
+
+        def run():
+            cache: dict = {}
+            own = mc_figures(quick_monte_carlo(a, oid, stage, ov, draws=draws, seed=seed, _cache=cache))
+            other = None if cid is None else mc_figures(
+                quick_monte_carlo(a, cid, stage, shared, draws=draws, seed=seed, _cache=cache))
+            for o in (oid, cid):  # the saved assumptions' figures, once: what a gate test "flips" from
+                if o is not None and (saved_key, o) not in saved_mc:
+                    saved_mc[(saved_key, o)] = mc_figures(quick_monte_carlo(a, o, stage, {}, draws=draws, seed=seed))
+            return own, other
+
+        self._mc_runner.submit(self._mc_key, run)
+
+    def _mc_done(self, key, result, error) -> None:
+        with self._lock:
+            if key != self._mc_key:
+                return  # the settings moved on: these figures belong to an earlier position
+            if error is not None:
+                self.status.value = (f'<span style="color:#c0392b">The quick Monte Carlo failed: '
+                                     f'{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>')
+                return
+            self.mc, self.compare_mc = result
+            self._refresh_headline()
+
+    def wait_for_monte_carlo(self, timeout: float = 30.0) -> bool:
+        """Wait until the quick Monte Carlo of the settings shown has been shown (True) or ``timeout`` passed."""
+        return self._mc_runner.wait(timeout)
 
     # -- headline ----------------------------------------------------------------------------
     def _saved_result(self, option: str) -> OptionAppraisal:
@@ -737,84 +1005,145 @@ class Explorer(W.VBox):
             self._saved[k] = appraise(self.appraisal, option, self.stage)
         return self._saved[k]
 
-    def _figures_of(self, r: OptionAppraisal) -> dict:
-        out = {k: getattr(r, k) for k in ("npsv_vs_no_change_gbp", "npsv_vs_no_change_unadjusted_gbp",
-                                          "council_npv_vs_no_change_gbp", "payback_year", "breakeven_year",
-                                          "peak_funding_gbp", "lowest_cash_gbp")}
-        metrics = r.headline()
-        metrics["entity_lowest_cash_gbp"] = r.lowest_cash_gbp
-        metrics.update(case_tests(self.appraisal, r, tables=False).metrics())  # value for money, Teckal, VAT, ...
-        g = evaluate_gate(self.appraisal, self.stage, metrics)
-        out["gate"] = "baseline" if r.model == "no_change" else g.recommendation
-        out["gate_tests"] = g.tests
-        return out
+    def _saved_figures(self, option: str) -> dict:
+        mc = self._saved_mc.get(((str(self.appraisal.data_dir), self.stage), option))
+        k = ("figures", option, self.stage, mc is not None)
+        if k not in self._saved:  # the saved assumptions do not move: their figures are computed once
+            self._saved[k] = headline_figures(self.appraisal, self._saved_result(option), mc)
+        return self._saved[k]
 
     def _refresh_headline(self) -> None:
         r, c = self.result, self.compare_result
-        fr = self._figures_of(r)
-        fc = self._figures_of(c) if c is not None else None
+        a = self.appraisal
+        fr = headline_figures(a, r, self.mc)
+        fc = headline_figures(a, c, self.compare_mc) if c is not None else None
+        saved = self._saved_figures(r.option)
+        # Flags: against this option's saved figures; a Monte Carlo figure only once both are known.
+        flags = threshold_flags(fr, saved if self.mc is not None else {k: v for k, v in saved.items()
+                                                                     if k not in _MC_KEYS and k != "gate_tests"
+                                                                     and k != "gate"})
+        cflags = threshold_flags(fc, self._saved_figures(c.option) if self.compare_mc is not None else None) \
+            if fc is not None else {}
         self.shown = {"option": {k: v for k, v in fr.items() if k != "gate_tests"},
-                      "compare": None if fc is None else {k: v for k, v in fc.items() if k != "gate_tests"}}
-        saved = self._saved_result(r.option)
-        rows = [
-            ("npsv_vs_no_change_gbp", "NPSV vs no change (risk-adjusted)", "gbp", "asdm-npsv"),
-            ("npsv_vs_no_change_unadjusted_gbp", "NPSV vs no change (unadjusted)", "gbp", "asdm-npsv-unadjusted"),
-            ("council_npv_vs_no_change_gbp", "Council NPV vs no change", "gbp", "asdm-council-npv"),
-            ("payback_year", "Payback year (council cash)", "text", "asdm-payback"),
-        ]
+                      "compare": None if fc is None else {k: v for k, v in fc.items() if k != "gate_tests"},
+                      "flags": flags, "compare_flags": cflags}
         entity = r.inputs.option.is_new_entity or (c is not None and c.inputs.option.is_new_entity)
-        if entity:
-            rows += [("breakeven_year", "New entity: break-even year", "text", "asdm-breakeven"),
-                     ("peak_funding_gbp", "New entity: peak funding", "gbp", "asdm-peak-funding"),
-                     ("lowest_cash_gbp", "New entity: lowest cash", "gbp", "asdm-lowest-cash")]
+        rows = [row for row in HEADLINE_ROWS if entity or not row[3]]
 
-        def cell(kind, v, cls, exact=True):
+        def cell(key, kind, v, cls, fl, pending):
+            title = f' title="{html.escape(fl[key], quote=True)}"' if key in fl else ""
+            klass = cls + (" asdm-flag" if key in fl else "")
+            if pending:
+                return f'<td class="{klass} asdm-pending" data-value="">updating…</td>'
             if v is None:
-                return f'<td class="{cls}" data-value="">n/a</td>'
-            text = format_gbp(v, millions=False) if kind == "gbp" else str(v)
-            dv = repr(float(v)) if kind == "gbp" else html.escape(str(v), quote=True)
-            return f'<td class="{cls}" data-value="{dv}">{html.escape(text)}</td>'
+                return f'<td class="{klass}" data-value=""{title}>n/a</td>'
+            if kind == "gbp":
+                text, dv = format_gbp(v, millions=False), repr(float(v))
+            elif kind == "probability":
+                text, dv = f"{v:.1%}", repr(float(v))
+            else:
+                text, dv = str(v), html.escape(str(v), quote=True)
+            mark = " ⚠" if key in fl else ""
+            return f'<td class="{klass}" data-value="{dv}"{title}>{html.escape(text)}{mark}</td>'
 
         head = (f"<tr><th></th><th>{html.escape(r.name)}</th><th>vs saved</th>"
                 + (f"<th>{html.escape(c.name)}</th>" if c is not None else "") + "</tr>")
         body = []
-        for key, label, kind, cls in rows:
+        for key, label, kind, _entity in rows:
+            slug = "asdm-" + key.removesuffix("_gbp").replace("_vs_no_change", "").replace("_", "-")
+            cls = {"npsv_vs_no_change_gbp": "asdm-npsv", "npsv_vs_no_change_unadjusted_gbp": "asdm-npsv-unadjusted",
+                   "council_npv_vs_no_change_gbp": "asdm-council-npv", "payback_year": "asdm-payback",
+                   "breakeven_year": "asdm-breakeven", "gate": "asdm-gate-result"}.get(key, slug)
             v = fr[key]
-            sv = getattr(saved, key)
-            if kind == "gbp" and v is not None and sv is not None:
+            sv = saved.get(key)
+            pending = key in _MC_KEYS and self.mc is None and r.model != "no_change"
+            if pending or (key in _MC_KEYS and sv is None):
+                delta = ""
+            elif kind == "gbp" and v is not None and sv is not None:
                 delta = format_gbp(v - sv, millions=False, signed=True) if v != sv else ""
+            elif kind == "probability" and v is not None and sv is not None:
+                delta = f"{(v - sv) * 100:+.1f} pts" if v != sv else ""
             else:
                 delta = "" if v == sv else f"was {sv if sv is not None else 'n/a'}"
             style = ' class="asdm-key"' if key == "npsv_vs_no_change_gbp" else ""
-            tr = (f"<tr{style}><td>{html.escape(label)}</td>{cell(kind, v, cls)}"
+            tr = (f"<tr{style}><td>{html.escape(label)}</td>{cell(key, kind, v, cls, flags, pending)}"
                   f'<td class="{cls}-delta">{html.escape(delta)}</td>')
             if fc is not None:
-                tr += cell(kind, fc[key], cls.replace("asdm-", "asdm-compare-"))
+                cpending = key in _MC_KEYS and self.compare_mc is None and c.model != "no_change"
+                tr += cell(key, kind, fc[key], cls.replace("asdm-", "asdm-compare-", 1), cflags, cpending)
             body.append(tr + "</tr>")
-        gate_row = (f"<tr><td>Gate ({self.stage.upper()})</td><td class=\"asdm-gate-result\">{html.escape(fr['gate'])}</td><td></td>"
-                    + (f"<td class=\"asdm-compare-gate-result\">{html.escape(fc['gate'])}</td>" if fc else "") + "</tr>")
-        body.append(gate_row)
-        gate_html = self._gate_html(fr["gate_tests"], r) if r.model != "no_change" else ""
+        chips = (f'<tr><td>Gate tests ({html.escape(self.stage.upper())})</td>'
+                 f'<td class="asdm-gate-chips" colspan="2" style="white-space:normal;text-align:left">'
+                 f'{self._chips(fr, flags, r)}</td>'
+                 + (f'<td class="asdm-compare-gate-chips" style="white-space:normal;text-align:left">'
+                    f'{self._chips(fc, cflags, c)}</td>' if fc is not None else "") + "</tr>")
+        body.append(chips)
         scen = "saved assumptions" if not self.overrides else f"{len(self.overrides)} driver(s) changed from the saved assumptions"
+        mc_note = (f"Monte Carlo: {self.quick_draws:,} draws, seed {self.seed} (the batch's random-number streams, common "
+                   "random numbers with no change); ")
+        if self.mc is not None:
+            mc_note += (f"standard error of the P50 {format_gbp(self.mc['se_p50_gbp'], millions=False)}, of the chance "
+                        f"{self.mc['se_prob'] * 100:.1f} pts. ")
+        else:
+            mc_note += "updating… "
+        mc_note += "The full-draws figures of the batch (asdm run) are the reference."
+        flag_note = ""
+        if flags or cflags:
+            flag_note = ('<div class="asdm-flags" style="color:#a61b1b;font-size:12px">⚠ '
+                         + html.escape("; ".join(f"{_flag_label(k)}: {v}" for k, v in {**flags, **{
+                             f"{c.name} " + _flag_label(k): v for k, v in cflags.items()}}.items())) + "</div>")
         self.headline.value = (
             f"<div><b>{html.escape(self.appraisal.title)}</b>: {html.escape(self.stage.upper())}, "
             f"{html.escape(scen)}; NPVs real at {html.escape(self.appraisal.price_base)} prices, discounted"
             + (" · <i>illustrative data</i>" if self.appraisal.illustrative else "") + "</div>"
-            f"<table>{head}{''.join(body)}</table>{gate_html}")
+            f"<table>{head}{''.join(body)}</table>{flag_note}<div class=\"asdm-note\">{html.escape(mc_note)}</div>")
+        self.gate_table.value = self._gate_html(fr["gate_tests"], r) if r.model != "no_change" else ""
+        self._headline_frame = self._frame(rows, fr, fc, r, c)
+
+    def _chips(self, f: dict, flags: dict, r) -> str:
+        if r.model == "no_change":
+            return "baseline"
+        out = []
+        for t in f["gate_tests"].itertuples():
+            colour = gate_status_colour(t.result)
+            fl = flags.get(f"gate_test:{t.metric}")
+            tip = f"{t.description}: {t.threshold}; here {t.value_text}; {t.result}" + (f" ({fl})" if fl else "")
+            out.append(f'<span class="asdm-rag asdm-rag-{colour}{" asdm-flag" if fl else ""}" '
+                       f'data-metric="{html.escape(t.metric, quote=True)}" data-result="{html.escape(t.result, quote=True)}" '
+                       f'title="{html.escape(tip, quote=True)}">{html.escape(GATE_CHIP_LABELS.get(t.metric, t.metric))}'
+                       f'{" ⚠" if fl else ""}</span>')
+        return "".join(out)
+
+    def _frame(self, rows, fr, fc, r, c):
+        """The pinned summary as a table of numbers (what "copy" puts on the clipboard)."""
+        import pandas as pd
+
+        data = {"figure": [label for _k, label, *_ in rows], r.name: [fr[k] for k, *_ in rows]}
+        if fc is not None:
+            data[c.name] = [fc[k] for k, *_ in rows]
+        return pd.DataFrame(data)
+
+    @property
+    def headline_frame(self):
+        """The pinned summary's figures as a DataFrame (one row per figure; numbers in £, probabilities 0-1)."""
+        with self._lock:
+            return self._headline_frame.copy()
 
     def _gate_html(self, tests, r) -> str:
         rows = []
         for t in tests.itertuples():
             if t.result == "not assessed":
-                res = "needs Monte Carlo: see the business-case report"
+                res = "not assessed yet: the quick Monte Carlo is running"
             else:
                 res = t.result
-            rows.append(f"<tr><td>{html.escape(str(t.description))}</td><td>{html.escape(str(t.threshold))}</td>"
+            rows.append(f'<tr><td><span class="asdm-rag asdm-rag-{gate_status_colour(t.result)}">&nbsp;</span> '
+                        f"{html.escape(str(t.description))}</td><td>{html.escape(str(t.threshold))}</td>"
                         f"<td>{html.escape(str(t.value_text))}</td><td>{html.escape(res)}</td></tr>")
-        return ('<table class="asdm-gate"><tr><th>Gate test</th><th>threshold</th><th>here</th><th>result</th></tr>'
-                + "".join(rows) + "</table><div style=\"font-size:12px\">Probabilistic tests (P50, probability of "
-                "beating no change) need the Monte Carlo: save a scenario and run <code>asdm run DATA --scenario NAME"
-                "</code>.</div>")
+        return (f'<b>Gate tests of {html.escape(r.name)} ({html.escape(self.stage.upper())}), in full</b>'
+                '<table class="asdm-gate"><tr><th>Gate test</th><th>threshold</th><th>here</th><th>result</th></tr>'
+                + "".join(rows) + "</table><div style=\"font-size:12px\">The probabilistic tests use the quick Monte "
+                f"Carlo above ({self.quick_draws:,} draws); the business-case report of <code>asdm run DATA --scenario "
+                "NAME</code> assesses them on the full draws.</div>")
 
     # -- charts (data replaced in place) -----------------------------------------------------
     def _refresh_cash_flows(self, r: OptionAppraisal) -> None:
@@ -876,6 +1205,7 @@ class Explorer(W.VBox):
         path = save_scenario(self.appraisal, name, self.changes(), author=author, note=note, description=desc,
                              created=date.today().isoformat(), overwrite=overwrite)
         self.appraisal = load_appraisal(self.appraisal.data_dir)  # knows the new scenario; same figures
+        self._set_pickers()  # it can now be loaded and compared
         return path
 
     def existing_scenario(self, name: str):
@@ -913,6 +1243,43 @@ class Explorer(W.VBox):
                                   f'<code>asdm run {html.escape(str(rel.parent.parent))} --scenario '
                                   f'{html.escape(path.stem)}</code>.</span>')
         return path
+
+
+def _flag_label(key: str) -> str:
+    if key.startswith("gate_test:"):
+        return "gate test " + GATE_CHIP_LABELS.get(key.split(":", 1)[1], key.split(":", 1)[1])
+    return next((label for k, label, *_ in HEADLINE_ROWS if k == key), key)
+
+
+def _comparison_html(cmp: ScenarioComparison, appraisal) -> str:
+    """The scenario comparison as an HTML table: the headline of each, then the drivers that differ."""
+    head = "".join(f"<th>{html.escape(str(lab))}</th>" for lab in cmp.labels)
+    body = []
+    kinds = {label: kind for _k, label, kind, _e in HEADLINE_ROWS}
+    for label, row in cmp.headline.iterrows():
+        cells = []
+        for v in row:
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append("<td>n/a</td>")
+            elif kinds[label] == "gbp":
+                cells.append(f'<td data-value="{float(v)!r}">{html.escape(format_gbp(float(v), millions=False))}</td>')
+            elif kinds[label] == "probability":
+                cells.append(f'<td data-value="{float(v)!r}">{float(v):.1%}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(v))}</td>")
+        body.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
+    if len(cmp.drivers):
+        body.append(f'<tr><th colspan="{len(cmp.labels) + 1}" style="text-align:left">Drivers that differ</th></tr>')
+        specs = {s.path: s for s in control_specs(appraisal, cmp.option, cmp.stage)}
+        for d in cmp.drivers.itertuples(index=False):
+            spec = specs.get(d.path)
+            vals = list(d)[2:]
+            cells = "".join(f"<td>{html.escape(format_value(spec, v, appraisal.first_year) if spec and v is not None else str(v))}</td>"
+                            for v in vals)
+            body.append(f"<tr><td>{html.escape(d.label)}</td>{cells}</tr>")
+    note = (f'<div style="font-size:11px">{cmp.stage.upper()}; Monte Carlo rows: {cmp.draws:,} draws, seed {cmp.seed} '
+            "(the batch's streams).</div>" if cmp.draws else "")
+    return f'<div class="asdm-headline"><table><tr><th></th>{head}</tr>{"".join(body)}</table>{note}</div>'
 
 
 def _m(x: float) -> str:
