@@ -482,13 +482,15 @@ _CSS = """<style>
 .asdm-explorer .asdm-right {flex: 1 1 auto; min-width: 0; height: 100%; display: flex; flex-direction: column;}
 .asdm-explorer .asdm-pinned {flex: 0 0 auto; background: white; z-index: 5; border-bottom: 2px solid #d0d7de;}
 .asdm-explorer .asdm-charts {flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden;}
+.asdm-explorer .asdm-charts > *, .asdm-explorer .asdm-left > * {flex: 0 0 auto;}
 @media (max-width: 1200px) {
+  /* Stacked: the pinned summary first (sticky at the top of the page), then the controls, then the charts. */
   .asdm-explorer {height: auto;}
   .asdm-explorer .asdm-main {flex-flow: column nowrap; height: auto;}
-  .asdm-explorer .asdm-left {flex: 0 0 auto; width: 100%; height: auto; max-height: 55vh;}
-  .asdm-explorer .asdm-right {height: auto; order: -1;}
-  .asdm-explorer .asdm-pinned {position: sticky; top: 0;}
-  .asdm-explorer .asdm-charts {overflow: visible;}
+  .asdm-explorer .asdm-right {display: contents;}
+  .asdm-explorer .asdm-pinned {order: -1; position: sticky; top: 0;}
+  .asdm-explorer .asdm-left {flex: 0 0 auto; width: 100%; height: auto; max-height: 50vh;}
+  .asdm-explorer .asdm-charts {order: 1; overflow: visible;}
 }
 .asdm-headline table {border-collapse: collapse; font-size: 13px;}
 .asdm-headline td, .asdm-headline th {padding: 1px 8px; text-align: right; border-bottom: 1px solid #e5e5e5;
@@ -498,7 +500,8 @@ _CSS = """<style>
 .asdm-headline .asdm-key td {font-weight: bold;}
 .asdm-headline td.asdm-flag {background: #fdecea; color: #a61b1b; font-weight: bold;}
 .asdm-headline td.asdm-pending {color: #888; font-style: italic;}
-.asdm-headline .asdm-note {font-size: 11px; color: #555; max-width: 760px;}
+.asdm-headline .asdm-note {font-size: 11px; color: #555; max-width: 760px; line-height: 14px;}
+.asdm-headline .asdm-title {font-size: 12px; line-height: 16px;}
 .asdm-rag {display: inline-block; padding: 0 5px; margin: 1px 2px; border-radius: 8px; font-size: 11px;
   line-height: 16px; color: white;}
 .asdm-rag-green {background: #2e8540;} .asdm-rag-red {background: #c0392b;} .asdm-rag-amber {background: #b35900;}
@@ -532,7 +535,7 @@ def _appraisal_folders(extra: Path) -> list[tuple[str, str]]:
 def _fit_width(labels, description: str, floor: int = 18, cap: int = 70) -> str:
     """A dropdown wide enough for its longest option in full (in ``ch``), plus its description."""
     longest = max((len(x) for x in labels), default=floor)
-    return f"{min(cap, max(floor, longest + 4)) + len(description) + 2}ch"
+    return f"{min(cap, max(floor, longest + 3)) + len(description)}ch"
 
 
 class Explorer(W.VBox):
@@ -693,7 +696,7 @@ class Explorer(W.VBox):
         self.chart_box.add_class("asdm-charts")
         right = W.VBox([pinned, self.chart_box])
         right.add_class("asdm-right")
-        bar = W.HBox([self.appraisal_picker, self.option_picker, self.compare_picker, self.stage_picker,
+        bar = W.HBox([W.HTML('<b style="font-size:15px">Assumptions explorer</b>'), self.appraisal_picker, self.option_picker, self.compare_picker, self.stage_picker,
                       self.undo_button, self.redo_button, self.reset_button])
         bar.add_class("asdm-bar")
         main = W.HBox([left, right])
@@ -1040,7 +1043,7 @@ class Explorer(W.VBox):
             if kind == "gbp":
                 text, dv = format_gbp(v, millions=False), repr(float(v))
             elif kind == "probability":
-                text, dv = f"{v:.1%}", repr(float(v))
+                text, dv = _probability_text(v), repr(float(v))
             else:
                 text, dv = str(v), html.escape(str(v), quote=True)
             mark = " ⚠" if key in fl else ""
@@ -1083,7 +1086,7 @@ class Explorer(W.VBox):
                    "random numbers with no change); ")
         if self.mc is not None:
             mc_note += (f"standard error of the P50 {format_gbp(self.mc['se_p50_gbp'], millions=False)}, of the chance "
-                        f"{self.mc['se_prob'] * 100:.1f} pts. ")
+                        f"{self.mc['se_prob'] * 100:.2f} pts. ")
         else:
             mc_note += "updating… "
         mc_note += "The full-draws figures of the batch (asdm run) are the reference."
@@ -1093,7 +1096,7 @@ class Explorer(W.VBox):
                          + html.escape("; ".join(f"{_flag_label(k)}: {v}" for k, v in {**flags, **{
                              f"{c.name} " + _flag_label(k): v for k, v in cflags.items()}}.items())) + "</div>")
         self.headline.value = (
-            f"<div><b>{html.escape(self.appraisal.title)}</b>: {html.escape(self.stage.upper())}, "
+            f"<div class=\"asdm-title\"><b>{html.escape(self.appraisal.title)}</b>: {html.escape(self.stage.upper())}, "
             f"{html.escape(scen)}; NPVs real at {html.escape(self.appraisal.price_base)} prices, discounted"
             + (" · <i>illustrative data</i>" if self.appraisal.illustrative else "") + "</div>"
             f"<table>{head}{''.join(body)}</table>{flag_note}<div class=\"asdm-note\">{html.escape(mc_note)}</div>")
@@ -1245,6 +1248,15 @@ class Explorer(W.VBox):
         return path
 
 
+def _probability_text(p: float) -> str:
+    """A probability as the reports write it: 99.96% is ">99.9%", not a rounded "100.0%" that reads as certain."""
+    if 0.999 < p < 1.0:
+        return ">99.9%"
+    if 0.0 < p < 0.001:
+        return "<0.1%"
+    return f"{p:.1%}"
+
+
 def _flag_label(key: str) -> str:
     if key.startswith("gate_test:"):
         return "gate test " + GATE_CHIP_LABELS.get(key.split(":", 1)[1], key.split(":", 1)[1])
@@ -1264,7 +1276,7 @@ def _comparison_html(cmp: ScenarioComparison, appraisal) -> str:
             elif kinds[label] == "gbp":
                 cells.append(f'<td data-value="{float(v)!r}">{html.escape(format_gbp(float(v), millions=False))}</td>')
             elif kinds[label] == "probability":
-                cells.append(f'<td data-value="{float(v)!r}">{float(v):.1%}</td>')
+                cells.append(f'<td data-value="{float(v)!r}">{_probability_text(float(v))}</td>')
             else:
                 cells.append(f"<td>{html.escape(str(v))}</td>")
         body.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
