@@ -369,3 +369,70 @@ def test_saved_scenario_reproduces_the_explorer_through_asdm_run(tmp_data, tmp_p
             assert float(row[k]) == want[k], (option, k, row[k], want[k])
         assert row["payback_year"] == (want["payback_year"] or "")
         assert row["breakeven_year"] == (want["breakeven_year"] or "")
+
+
+# -- the dashboard: live Monte Carlo, undo/redo, scenarios ---------------------------------------------
+
+
+def test_the_live_monte_carlo_is_monte_carlo_with_the_batchs_draws_and_seed(ex):
+    from asdm_models import monte_carlo
+    from asdm_models.dashboard import QUICK_DRAWS, QUICK_SEED
+
+    ex.controls["pay_inflation"].value = 0.04
+    assert ex.wait_for_monte_carlo(30)
+    a = ex.appraisal
+    mine = monte_carlo(a, "trading_company", "obc", draws=QUICK_DRAWS, seed=QUICK_SEED, overrides={"pay_inflation": 0.04})
+    other = monte_carlo(a, "social_enterprise", "obc", draws=QUICK_DRAWS, seed=QUICK_SEED,
+                        overrides={"pay_inflation": 0.04})
+    assert ex.shown["option"]["p50_npsv_vs_no_change_gbp"] == mine.p50
+    assert ex.shown["option"]["prob_beats_no_change"] == mine.prob_beats_no_change
+    assert ex.shown["compare"]["p10_npsv_vs_no_change_gbp"] == other.p10
+    assert "not assessed" not in ex.headline.value  # the gate's probabilistic tests are assessed
+    assert f"{QUICK_DRAWS:,} draws" in ex.headline.value and "standard error" in ex.headline.value
+
+
+def test_undo_and_redo_step_through_the_changes(ex):
+    saved = ex.shown["option"]["npsv_vs_no_change_gbp"]
+    ex.controls["pay_inflation"].value = 0.04
+    ex.controls["staff_efficiency_rate"].value = 0.07
+    both = ex.shown["option"]["npsv_vs_no_change_gbp"]
+    assert ex.undo() and ex.overrides == {"pay_inflation": 0.04}
+    assert ex.shown["option"]["npsv_vs_no_change_gbp"] == appraise(
+        ex.appraisal, "trading_company", "obc", overrides={"pay_inflation": 0.04}).npsv_vs_no_change_gbp
+    assert ex.undo() and ex.overrides == {} and ex.shown["option"]["npsv_vs_no_change_gbp"] == saved
+    assert not ex.undo() and ex.undo_button.disabled
+    assert ex.redo() and ex.redo() and not ex.redo()
+    assert ex.overrides == {"pay_inflation": 0.04, "staff_efficiency_rate": 0.07}
+    assert ex.shown["option"]["npsv_vs_no_change_gbp"] == both
+    ex.reset()  # one step, like any other change
+    assert ex.undo() and ex.overrides == {"pay_inflation": 0.04, "staff_efficiency_rate": 0.07}
+    ex.controls["pay_inflation"].value = 0.05  # a new change after undo clears what could be redone
+    assert not ex.redo()
+
+
+def test_loading_a_scenario_sets_its_values_and_reproduces_its_figures(ex):
+    missing = ex.load_scenario("optimistic")
+    sc = ex.appraisal.scenarios["optimistic"].changes
+    assert missing == []
+    assert ex.overrides == {**sc["all"], **sc["trading_company"]}
+    r = appraise(ex.appraisal, "trading_company", "obc", scenario="optimistic")
+    assert shown(ex) == figures(r)
+    assert "apply to those options only" in ex.status.value  # its changes for other options are said, not applied
+    assert ex.undo() and ex.overrides == {}
+
+
+def test_comparing_scenarios_in_the_explorer(ex):
+    ex.controls["pay_inflation"].value = 0.04
+    c = ex.compare(["base", "optimistic", "current"])
+    assert c.labels == ["saved base", "Optimistic (optimistic)", "current settings"]
+    assert c.headline["current settings"]["NPSV vs no change (risk-adjusted)"] == ex.shown["option"]["npsv_vs_no_change_gbp"]
+    assert "Pay inflation" in list(c.drivers["label"])
+    assert "Drivers that differ" in ex.comparison_html.value and "4%" in ex.comparison_html.value
+
+
+def test_headline_frame_holds_the_numbers_shown(ex):
+    assert ex.wait_for_monte_carlo(30)
+    f = ex.headline_frame.set_index("figure")
+    r = appraise(ex.appraisal, "trading_company", "obc")
+    assert f.loc["NPSV vs no change (risk-adjusted)", r.name] == r.npsv_vs_no_change_gbp
+    assert f.loc["Monte Carlo P50 of NPSV vs no change", r.name] == ex.mc["p50_npsv_vs_no_change_gbp"]
