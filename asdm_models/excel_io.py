@@ -63,7 +63,7 @@ import yaml
 from .errors import AsdmError, DataError, DataErrors
 from .outputs import FORMULA_PREFIXES, write_bytes_atomic, write_text_atomic
 
-__all__ = ["write_template", "import_workbook", "ImportResult", "read_workbook"]
+__all__ = ["write_template", "import_workbook", "ImportResult", "read_workbook", "read_folder", "template_bytes"]
 
 APPRAISAL_SHEET, RISKS_SHEET, UNCERTAIN_SHEET, README_SHEET, LISTS_SHEET = (
     "Appraisal", "Risks", "Uncertain", "Read me", "Lists")
@@ -806,13 +806,45 @@ def write_template(data_dir, xlsx_path) -> Path:
     'leisure.xlsx'
     """
     from .assumptions import load_appraisal
-    from .workbook import workbook_bytes
 
     appraisal = load_appraisal(data_dir)
     app, options = _read_folder(appraisal)
-    data = workbook_bytes(_template_workbook(appraisal, app, options))  # no date: the same folder, the same bytes
+    return write_bytes_atomic(template_bytes(appraisal, app, options, Path(xlsx_path).name), Path(xlsx_path))
+
+
+def read_folder(appraisal) -> tuple[dict, dict]:
+    """The appraisal's files as parsed YAML, ``(appraisal.yaml's data, {option id: its file's data})``.
+
+    Fresh objects on every call: a caller may edit them and pass them to :func:`template_bytes`.
+    """
+    return _read_folder(appraisal)
+
+
+def template_bytes(appraisal, app: dict, options: dict, book_name: str = "assumptions.xlsx", *,
+                   readme_lines=()) -> bytes:
+    """The workbook :func:`write_template` writes, for parsed YAML ``app`` and ``options`` (which may differ from
+    the folder's files, e.g. the explorer's settings applied to them), as bytes.
+
+    ``readme_lines`` are added at the end of the Read me sheet (read by people, ignored on import).
+    The workbook is read back and compared with ``app`` and ``options`` (as :func:`write_template` does)
+    before it is returned; ``book_name`` names it in that check's messages.
+
+    Raises
+    ------
+    AsdmError
+        A value the workbook cannot hold exactly, or a field it has no place for.
+    """
+    from .workbook import _Sheet, workbook_bytes
+
+    wb = _template_workbook(appraisal, app, options)
+    if readme_lines:
+        ws, sh = wb[README_SHEET], _Sheet(wb[README_SHEET])
+        row = ws.max_row + 2
+        for i, text in enumerate(readme_lines):
+            sh.put(row + i, 1, text, font="bold" if i == 0 else None, width=False, wrap=False)
+    data = workbook_bytes(wb)  # no date: the same data, the same bytes
     # The round trip is the promise: read the workbook back and compare before anything is written.
-    files, errors, _refs = _parse_book(io.BytesIO(data), Path(xlsx_path).name, appraisal.reference)
+    files, errors, _refs = _parse_book(io.BytesIO(data), book_name, appraisal.reference)
     if errors:
         raise AsdmError("the template does not read back: " + "; ".join(map(str, errors[:5])))
     expected = {"appraisal.yaml": app, **{f"options/{o}.yaml": d for o, d in options.items()}}
@@ -823,7 +855,7 @@ def write_template(data_dir, xlsx_path) -> Path:
         diff = _first_difference(_normalise(want), _normalise(got))
         if diff is not None:
             raise AsdmError(f"{name}: the workbook cannot hold {diff} exactly; nothing written")
-    return write_bytes_atomic(data, Path(xlsx_path))
+    return data
 
 
 def _normalise(x):
