@@ -539,48 +539,77 @@ def print_chart_figure(fig, *, illustrative: bool, source: str, width: int = 120
     A copy (a plotly dict): ``fig`` (a ``Figure``, ``FigureWidget`` or dict) is never changed.
     :func:`asdm_models.figures.print_layout` fixes the size and wraps the title; the money axes the
     explorer gave plotly's own ticks get the reports' ``£1.50m`` ticks back
-    (:func:`asdm_models.charts.style`); ``ILLUSTRATIVE DATA`` is marked in the top right corner when
-    ``illustrative``; the source line (prefixed ``Source:`` if it is not) sits at the bottom, wrapped
-    to the width, with room made for it. Annotations are named ``asdm-illustrative`` and
-    ``asdm-source``.
+    (:func:`asdm_models.charts.style`); a footer below the x axis labels holds the source line (prefixed
+    ``Source:`` if it is not), wrapped to the width, and, when ``illustrative``, an ``ILLUSTRATIVE DATA``
+    box at its right (in the footer it never covers a legend or a bar). The annotations are named
+    ``asdm-source`` and ``asdm-illustrative``.
     """
     import plotly.graph_objects as go
 
     from . import charts
     from .figures import print_layout, wrap_title
 
-    d = print_layout(fig, width=width, height=height)
-    money = [letter for letter in ("x", "y") if any(
-        k.startswith(f"{letter}axis") and (v or {}).get("tickprefix") == "£" for k, v in d["layout"].items())]
-    if money:
-        f = go.Figure(d)
-        for letter in money:
-            # Only when every axis of that letter with values is a money axis (not years or names).
-            axes = charts._axis_values(f, letter)
-            if all((d["layout"].get(ax.replace(letter, f"{letter}axis", 1)) or {}).get("tickprefix") == "£"
-                   for ax in axes):
-                charts._money_ticks(f, letter)
-        d = f.to_plotly_json()
+    f = go.Figure(fig)  # a copy: the live figure is never touched
+    for letter in ("x", "y"):
+        # The reports' ticks, only when every axis of that letter with values is a money axis (not years, names).
+        axes = charts._axis_values(f, letter)
+        if axes and all(f.layout[ax.replace(letter, f"{letter}axis", 1)].tickprefix == "£" for ax in axes):
+            charts._money_ticks(f, letter)
+    d = print_layout(f, width=width, height=height)
     layout = d["layout"]
     text = source if source.startswith("Source:") else f"Source: {source}"
-    font_px = 11
-    wrapped = wrap_title(html.escape(text, quote=False), width, font_px)
-    n_lines = wrapped.count("<br>") + 1
     margin = dict(layout.get("margin") or {})
-    bottom = int(margin.get("b", 80)) + 10 + 15 * n_lines
-    margin["b"] = bottom
+    left, right = int(margin.get("l", 80)), int(margin.get("r", 80))
+    mark_px = 170 if illustrative else 0  # the mark's box at the right of the footer
+    wrapped = wrap_title(html.escape(text, quote=False), width - mark_px - 20, _SOURCE_PX / 1.3)
+    footer = 8 + round(_SOURCE_PX * 1.35) * (wrapped.count("<br>") + 1)
+    # The footer goes below the x tick labels: room for them is made here (plotly's automargin would grow
+    # the margin after the footer's place was fixed, and the two would overlap).
+    margin["b"] = max(int(margin.get("b", 80)), _tick_label_room(d, width - left - right)) + footer
     layout["margin"] = margin
     anns = list(layout.get("annotations") or [])
-    anns.append({"name": "asdm-source", "text": wrapped, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
-                 "xanchor": "left", "yanchor": "bottom", "yshift": -bottom + 6, "align": "left",
-                 "showarrow": False, "font": {"size": font_px, "color": "#555555"}})
+    foot = {"xref": "paper", "yref": "paper", "y": 0, "yanchor": "bottom", "yshift": -margin["b"] + 6,
+            "showarrow": False}
+    anns.append({**foot, "name": "asdm-source", "text": wrapped, "x": 0, "xanchor": "left", "xshift": -left + 12,
+                 "align": "left", "font": {"size": _SOURCE_PX, "color": "#444444"}})
     if illustrative:
-        anns.append({"name": "asdm-illustrative", "text": f"<b>{ILLUSTRATIVE_MARK}</b>", "xref": "paper",
-                     "yref": "paper", "x": 1, "y": 1, "xanchor": "right", "yanchor": "bottom", "yshift": 4,
-                     "showarrow": False, "font": {"size": 13, "color": "#b00020"}, "bordercolor": "#b00020",
-                     "borderwidth": 1, "borderpad": 3, "bgcolor": "rgba(255,255,255,0.9)"})
+        anns.append({**foot, "name": "asdm-illustrative", "text": f"<b>{ILLUSTRATIVE_MARK}</b>", "x": 1,
+                     "xanchor": "right", "xshift": right - 12, "font": {"size": 13, "color": "#b00020"},
+                     "bordercolor": "#b00020", "borderwidth": 1.5, "borderpad": 4, "bgcolor": "#ffffff"})
     layout["annotations"] = anns
     return d
+
+
+_SOURCE_PX = 11
+_TICK_ANGLE = 30  # degrees: plotly's first choice when category labels do not fit side by side
+
+
+def _tick_label_room(d: dict, plot_px: int) -> int:
+    """Pixels the category labels of the x axes need below the plot, rotating them when they do not fit.
+
+    A label is about 0.55 em a character wide; when the longest is wider than its slot the labels are
+    set at -30 degrees (as plotly would choose) and need ``longest * sin 30 + font * cos 30``.
+    """
+    font = float((d["layout"].get("font") or {}).get("size", 13))
+    room = 0
+    by_axis: dict = {}
+    for tr in d.get("data", []):
+        if tr.get("orientation") == "h":
+            continue  # a horizontal bar's categories are on y
+        xs = tr.get("x")
+        if xs is not None and len(xs) and all(isinstance(v, str) for v in xs):
+            by_axis.setdefault(tr.get("xaxis", "x"), set()).update(xs)
+    for ax, labels in by_axis.items():
+        name = ax.replace("x", "xaxis", 1)
+        longest = max(len(max(re.split(r"<br\s*/?>", v), key=len)) for v in labels) * 0.55 * font
+        if longest <= 0.9 * plot_px / len(labels):
+            need = 1.6 * font
+        else:
+            d["layout"].setdefault(name, {})["tickangle"] = -_TICK_ANGLE
+            rad = math.radians(_TICK_ANGLE)
+            need = longest * math.sin(rad) + font * math.cos(rad) + 6
+        room = max(room, math.ceil(need + 14))
+    return room
 
 
 _EXPORTER = None
