@@ -257,7 +257,7 @@ def apply_settings(appraisal, option: str, stage: str, overrides: Mapping[str, f
     def was(path: str, unit: str) -> str:
         return f"{EXPLORER_NOTE} (the data said {_shown(unit, base[path], fy)})"
 
-    def place(path: str, target: str, value, unit: str) -> None:
+    def place(path: str, target: str, unit: str) -> None:
         notes.append(f"{path} = {_shown(unit, overrides[path], fy)} (was {_shown(unit, base[path], fy)}): "
                      f"{target}")
 
@@ -271,31 +271,30 @@ def apply_settings(appraisal, option: str, stage: str, overrides: Mapping[str, f
             name = path.removeprefix("current_service.")
             sec = app.setdefault(section, {})
             sec[name] = _entry(sec.get(name), v, was(path, d.unit))
-            place(path, f"appraisal.yaml {section}.{name}", v, d.unit)
+            place(path, f"appraisal.yaml {section}.{name}", d.unit)
             fixed.append(("appraisal.yaml", path, v, x, d.unit))
         elif path.startswith("current_service.lines."):
             _, _, ident, f = path.split(".")
             line = _by_id((app.get("current_service") or {}).get("lines"), ident, path)
             _set_line_field(line, f, v, was(path, d.unit))
-            place(path, f"appraisal.yaml current_service.lines ({ident}).{_line_key(line, f)}", v, d.unit)
+            place(path, f"appraisal.yaml current_service.lines ({ident}).{_line_key(line, f)}", d.unit)
             fixed.append(("appraisal.yaml", path, v, x, d.unit))
         elif stage == "obc":
-            _place_obc(path, v, was(path, d.unit), data, opt, DRIVERS, ITEM_FIELDS, app)
-            place(path, f"{where_opt} {_obc_target(path, ITEM_FIELDS)}", v, d.unit)
+            _place_obc(path, v, was(path, d.unit), data, DRIVERS, ITEM_FIELDS, app)
+            place(path, f"{where_opt} {_obc_target(path, ITEM_FIELDS)}", d.unit)
             fixed.append((option, path, v, x, d.unit))
         else:
             changes = data.setdefault("fbc", {}).setdefault("changes", {})
-            if path not in changes and not _stated_at_obc(path, data, opt, DRIVERS, ITEM_FIELDS):
+            if path not in changes and not _stated_at_obc(path, data, ITEM_FIELDS):
                 # The loader takes FBC changes only to what the OBC states: state it at the value it followed.
                 w = _written(path, d.unit, followed[path], fy)
                 _place_obc(path, w, f"Stated at the value it followed ({_shown(d.unit, followed[path], fy)}) so "
-                                    "that the explorer's FBC change can restate it", data, opt, DRIVERS, ITEM_FIELDS,
-                           app)
+                                    "that the explorer's FBC change can restate it", data, DRIVERS, ITEM_FIELDS, app)
                 notes.append(f"{path}: stated in {where_opt} {_obc_target(path, ITEM_FIELDS)} at the value it "
                              f"followed, {_shown(d.unit, followed[path], fy)}, so that the FBC can change it")
             changes[path] = _entry(changes.get(path), v, f"{EXPLORER_NOTE} {stage_words} (the data said "
                                                          f"{_shown(d.unit, base[path], fy)})")
-            place(path, f"{where_opt} fbc.changes.{path}", v, d.unit)
+            place(path, f"{where_opt} fbc.changes.{path}", d.unit)
             fixed.append((option, path, v, x, d.unit))
     notes += _fix_distributions(app, options, fixed, stage, fy)
     return app, options, notes
@@ -320,17 +319,22 @@ def _obc_target(path: str, item_fields) -> str:
     return f"drivers.{path}"
 
 
-def _stated_at_obc(path: str, data: dict, opt, drivers, item_fields) -> bool:
+def _has_line(data: dict, ident: str) -> bool:
+    """Whether the option's file states line ``ident`` (its own, a restatement, or one restated here already)."""
+    return any(isinstance(ln, dict) and ln.get("id") == ident for ln in data.get("lines") or [])
+
+
+def _stated_at_obc(path: str, data: dict, item_fields) -> bool:
     """Whether the option's file states ``path`` at OBC, so an FBC change to it is valid."""
     parts = path.split(".")
     if parts[0] in item_fields:
         return True  # items are the option's own
     if parts[0] == "lines":
-        return parts[1] in opt.own_lines
+        return _has_line(data, parts[1])
     return path in (data.get("drivers") or {})
 
 
-def _place_obc(path: str, value, note: str, data: dict, opt, drivers, item_fields, app: dict) -> None:
+def _place_obc(path: str, value, note: str, data: dict, drivers, item_fields, app: dict) -> None:
     """Write an option path's OBC value into the option's file."""
     parts = path.split(".")
     if parts[0] in item_fields:
@@ -343,10 +347,9 @@ def _place_obc(path: str, value, note: str, data: dict, opt, drivers, item_field
         return
     if parts[0] == "lines":
         _, ident, f = parts
-        lines = data.setdefault("lines", [])
-        if ident not in opt.own_lines:  # a current-service line the option keeps: restate it with this field
-            lines.append({"id": ident})
-        _set_line_field(_by_id(lines, ident, path), f, value, note)
+        if not _has_line(data, ident):  # a current-service line the option keeps: restate it with this field
+            data.setdefault("lines", []).append({"id": ident})
+        _set_line_field(_by_id(data["lines"], ident, path), f, value, note)
         return
     if path not in drivers:
         raise AsdmError(f"{path}: the data has no place for it (not a driver, item or line path)")

@@ -196,15 +196,20 @@ def test_an_option_change_at_fbc_leaves_the_obc_and_the_other_options_as_they_we
         assert getattr(appraise(b, other, "fbc"), k) == getattr(appraise(a, other, "fbc"), k)
 
 
-def test_a_kept_current_line_is_restated_by_the_option(bundled, tmp_path):
+@pytest.mark.parametrize("stage, ov", [
+    ("obc", {"lines.old_fleet_sale.amount_gbp": 150000.0}),
+    ("fbc", {"lines.old_fleet_sale.amount_gbp": 150000.0, "lines.old_fleet_sale.from_year": 2.0}),
+])
+def test_a_kept_current_line_is_restated_by_the_option(bundled, tmp_path, stage, ov):
     a = bundled["example_depot"]
     assert "old_fleet_sale" not in a.options["outsourcing"].own_lines  # it keeps the current service's line
-    ov = {"lines.old_fleet_sale.amount_gbp": 150000.0}
-    b = imported_copy(settings_workbook_bytes(a, "outsourcing", "obc", ov), "example_depot", tmp_path)
-    want = appraise(a, "outsourcing", "obc", overrides=ov)
-    assert appraise(b, "outsourcing", "obc").npsv_vs_no_change_gbp == want.npsv_vs_no_change_gbp
-    assert appraise(b, "shared_service", "obc").npsv_vs_no_change_gbp == \
-        appraise(a, "shared_service", "obc").npsv_vs_no_change_gbp  # another option keeps the current line
+    b = imported_copy(settings_workbook_bytes(a, "outsourcing", stage, ov), "example_depot", tmp_path)
+    assert "old_fleet_sale" in b.options["outsourcing"].own_lines  # restated once, whatever the fields
+    for k in PROMISED:
+        assert getattr(appraise(b, "outsourcing", stage), k) == getattr(appraise(a, "outsourcing", stage, overrides=ov), k)
+        assert getattr(appraise(b, "outsourcing", "obc"), k) == getattr(
+            appraise(a, "outsourcing", "obc", overrides=ov if stage == "obc" else None), k)
+        assert getattr(appraise(b, "shared_service", stage), k) == getattr(appraise(a, "shared_service", stage), k)
 
 
 def test_the_monte_carlo_of_the_imported_appraisal_is_the_explorers(bundled, imported):
