@@ -627,15 +627,20 @@ _EXPORTER_LOCK = threading.Lock()
 
 
 def _exporter():
-    """One kaleido browser for the process, started on first use and stopped at exit (about 2 s to start)."""
+    """One kaleido browser for the process, started on first use and stopped at exit (about 2 s to start).
+
+    Started again if it is no longer running (another exporter in the process that owned it stopped it)."""
     global _EXPORTER
+    from kaleido._sync_server import GlobalKaleidoServer
+
     with _EXPORTER_LOCK:
-        if _EXPORTER is None:
+        if _EXPORTER is None or not GlobalKaleidoServer().is_running():
             from .figures import StaticExporter
 
             ex = StaticExporter()
-            ex.__enter__()
-            atexit.register(ex.__exit__, None, None, None)
+            ex.__enter__()  # raises StaticExportError (one line) without Chromium: the button shows it
+            if ex._owner:
+                atexit.register(ex.__exit__, None, None, None)
             _EXPORTER = ex
         return _EXPORTER
 
