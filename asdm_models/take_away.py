@@ -30,8 +30,9 @@ an option's driver (``staff_fte``)         OBC: the option's ``drivers``; FBC: i
                                            current service's); FBC: its ``fbc.changes`` by path
 =========================================  ==========================================================
 
-A driver entry keeps its source and confidence; its ``note`` says the value was set in the
-explorer and what the data said. At FBC, a driver or line the option did not state at OBC is
+A driver entry (or a line) keeps its source and confidence; its ``note`` says the value was set in
+the explorer and what the data said; a one-off or capital item's ``source`` gets the same words
+added (a risk has no source: the Read me sheet records it). At FBC, a driver or line the option did not state at OBC is
 stated there at the value it followed (so the OBC figures do not move) and changed at FBC.
 
 A value the explorer sets is fixed there, not drawn in its Monte Carlo (as a saved scenario's values
