@@ -42,7 +42,9 @@ from .catalogue import DRIVERS, ECONOMY_DRIVERS, GROUPS, ITEM_FIELDS
 from .errors import AsdmError, DataErrors, ScenarioError
 from .dashboard import (HEADLINE_ROWS, QUICK_DRAWS, QUICK_SEED, gate_status_colour, headline_figures, mc_figures,
                         quick_monte_carlo, threshold_flags)
+from .browser_buttons import CopyButton, DownloadButton
 from .live_mc import LatestOnly
+from .take_away import chart_png_bytes, settings_workbook_bytes, table_tsv
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
 from .scenario_compare import BASE_LABEL, ScenarioComparison, compare_scenarios, scenario_settings
@@ -492,10 +494,15 @@ _CSS = """<style>
   .asdm-explorer .asdm-left {flex: 0 0 auto; width: 100%; height: auto; max-height: 50vh;}
   .asdm-explorer .asdm-charts {order: 1; overflow: visible;}
 }
-.asdm-headline table {border-collapse: collapse; font-size: 13px;}
+.asdm-headline table {border-collapse: collapse; font-size: 12.5px;}
 .asdm-headline td, .asdm-headline th {padding: 1px 8px; text-align: right; border-bottom: 1px solid #e5e5e5;
   line-height: 18px; white-space: nowrap;}
 .asdm-headline td:first-child, .asdm-headline th:first-child {text-align: left;}
+.asdm-explorer .asdm-pinned {overflow-x: auto;}
+.asdm-explorer .asdm-comparison {overflow-x: auto; max-width: 100%;}
+.asdm-comparison th {white-space: normal; max-width: 130px;}
+.asdm-headline.asdm-compare-table td:first-child {white-space: normal; min-width: 140px; max-width: 190px;}
+.asdm-compare-table td, .asdm-compare-table th {padding: 1px 5px;}
 .asdm-headline th {max-width: 210px; white-space: normal; vertical-align: bottom;}
 .asdm-headline .asdm-key td {font-weight: bold;}
 .asdm-headline td.asdm-flag {background: #fdecea; color: #a61b1b; font-weight: bold;}
@@ -676,13 +683,36 @@ class Explorer(W.VBox):
                                   "<code>asdm run DATA --scenario NAME</code> then reproduces these figures)"),
                            W.HBox([self.scenario_name, self.scenario_author], layout=W.Layout(flex_flow="row wrap")),
                            self.scenario_note, W.HBox([self.save_button, self.scenario_overwrite]), self.save_status])
-        self.takeaway = W.HBox([], layout=W.Layout(flex_flow="row wrap"))  # copy and download buttons
+        # Take it away: tables to the clipboard (tab-separated, pastes into Excel), the settings as a workbook in
+        # the Excel import's format, each chart as a print-quality PNG with its marks.
+        self.copy_headline = CopyButton(label="Copy summary", tooltip_text="Copy this summary as tab-separated "
+                                        "text: it pastes into Excel as cells, numbers as numbers")
+        self.copy_headline.add_class("asdm-copy-headline")
+        self.copy_gate = CopyButton(label="Copy gate tests")
+        self.copy_gate.add_class("asdm-copy-gate")
+        self.copy_comparison = CopyButton(label="Copy comparison")
+        self.copy_comparison.add_class("asdm-copy-comparison")
+        self.download_settings = DownloadButton(
+            self._settings_workbook, filename_of=lambda: f"{self.appraisal.id}-{self.option_id}-{self.stage}-settings.xlsx",
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", label="Settings workbook",
+            tooltip_text="Download the current settings as a workbook in the format of the Excel import "
+                         "(asdm import-excel reads it back)")
+        self.download_settings.add_class("asdm-download-settings")
+        self.chart_buttons = {}
+        for name in self.figures:
+            b = DownloadButton(lambda name=name: self.chart_png(name), filename_of=lambda name=name: self._chart_file(name),
+                               mimetype="image/png", label="Chart as PNG",
+                               tooltip_text="Download this chart as a print-quality PNG (A4 width at 300 dpi) with its "
+                                            "source line")
+            b.add_class(f"asdm-download-{name.replace('_', '-')}")
+            self.chart_buttons[name] = b
+        self.takeaway = W.HBox([self.copy_headline, self.download_settings], layout=W.Layout(flex_flow="row wrap"))
         scenarios_box = W.VBox([
             W.HTML("<b>Load a saved scenario</b> into the controls (its changes for every option and for this one)"),
             W.HBox([self.scenario_picker, self.load_button], layout=W.Layout(flex_flow="row wrap")),
             W.HTML("<b>Compare</b> the saved base, saved scenarios and the current settings side by side "
                    "(hold Ctrl or Shift to pick several)"),
-            self.compare_choices, self.compare_button, self.comparison_html,
+            self.compare_choices, self.compare_button, self.comparison_html, self.copy_comparison,
             W.HTML("<hr>"), save_box])
         scenarios_box.add_class("asdm-scenarios")
         self.left_tabs = W.Tab(children=[self.accordion, scenarios_box])
@@ -692,7 +722,8 @@ class Explorer(W.VBox):
         left.add_class("asdm-left")
         pinned = W.VBox([self.headline, self.takeaway])
         pinned.add_class("asdm-pinned")
-        self.chart_box = W.VBox(list(self.figures.values()) + [self.gate_table])
+        self.chart_box = W.VBox([w for name, f in self.figures.items() for w in (self.chart_buttons[name], f)]
+                                + [self.gate_table, self.copy_gate])
         self.chart_box.add_class("asdm-charts")
         right = W.VBox([pinned, self.chart_box])
         right.add_class("asdm-right")
@@ -724,6 +755,7 @@ class Explorer(W.VBox):
                                                             "Appraisal", cap=40)
             sc = [(f"{s.name} ({sid})" if s.name and s.name != sid else sid, sid) for sid, s in a.scenarios.items()]
             self.scenario_picker.options = sc or [("(no saved scenarios)", "")]
+            self.scenario_picker.value = self.scenario_picker.options[0][1]
             self.scenario_picker.layout.width = _fit_width([lab for lab, _ in self.scenario_picker.options], "Scenario",
                                                            cap=40)
             self.compare_choices.options = ([(BASE_LABEL, "base")] + [(lab, sid) for lab, sid in sc]
@@ -915,6 +947,7 @@ class Explorer(W.VBox):
         self.comparison = compare_scenarios(self.appraisal, self.option_id, self.stage, settings,
                                             draws=self.quick_draws, seed=self.seed)
         self.comparison_html.value = _comparison_html(self.comparison, self.appraisal)
+        self.copy_comparison.text = table_tsv(self.comparison.table(), index=True)
         return self.comparison
 
     def compare_from_form(self) -> None:
@@ -938,12 +971,12 @@ class Explorer(W.VBox):
         try:
             r = appraise(a, oid, stage, overrides=ov)
             shared = {k: v for k, v in ov.items() if is_shared_path(k)}
-            key = (self.compare_id, stage, tuple(sorted(shared.items())))
+            key = (str(a.data_dir), self.compare_id, stage, tuple(sorted(shared.items())))
+            compare, compare_key = self.compare_result, self._compare_key
             if self.compare_id is None:
-                self.compare_result, self._compare_key = None, None
-            elif key != self._compare_key:
-                self.compare_result = appraise(a, self.compare_id, stage, overrides=shared)
-                self._compare_key = key
+                compare, compare_key = None, None
+            elif key != compare_key:
+                compare, compare_key = appraise(a, self.compare_id, stage, overrides=shared), key
             torn = tornado_at(a, oid, stage, ov, self._tornado_dists)
         except AsdmError as e:  # controls only hold valid values, so this is a defect: say so, keep the last figures
             self.status.value = f'<span style="color:#c0392b">Could not recompute: {html.escape(str(e))}</span>'
@@ -953,9 +986,9 @@ class Explorer(W.VBox):
             self._redo.clear()
         self._applied = dict(ov)
         self._history_buttons()
-        self.result = r
         self.status.value = ""
-        with self._lock:
+        with self._lock:  # the Monte Carlo thread reads these: they change together, with the key it checks
+            self.result, self.compare_result, self._compare_key = r, compare, compare_key
             self.mc, self.compare_mc = None, None
             self._mc_key = (str(a.data_dir), oid, self.compare_id, stage, tuple(sorted(ov.items())))
             self._refresh_headline()
@@ -994,12 +1027,45 @@ class Explorer(W.VBox):
                 self.status.value = (f'<span style="color:#c0392b">The quick Monte Carlo failed: '
                                      f'{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>')
                 return
-            self.mc, self.compare_mc = result
-            self._refresh_headline()
+            try:
+                self.mc, self.compare_mc = result
+                self._refresh_headline()
+            except Exception as e:  # shown, never lost in the thread: the figures on screen stay those of the handler
+                self.mc, self.compare_mc = None, None
+                self.status.value = (f'<span style="color:#c0392b">Could not show the quick Monte Carlo: '
+                                     f'{html.escape(type(e).__name__)}: {html.escape(str(e))}</span>')
 
     def wait_for_monte_carlo(self, timeout: float = 30.0) -> bool:
         """Wait until the quick Monte Carlo of the settings shown has been shown (True) or ``timeout`` passed."""
         return self._mc_runner.wait(timeout)
+
+    # -- take it away ----------------------------------------------------------------------------
+    def _settings_workbook(self) -> bytes:
+        return settings_workbook_bytes(self.appraisal, self.option_id, self.stage, self.overrides)
+
+    def _chart_file(self, name: str) -> str:
+        return f"{self.appraisal.id}-{self.option_id}-{self.stage}-{name.replace('_', '-')}.png"
+
+    def chart_source(self) -> str:
+        """The source line printed under a downloaded chart: the appraisal, the settings and the suite."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("asdm")
+        except PackageNotFoundError:
+            v = "(not installed)"
+        ov = self.overrides
+        changed = ("saved assumptions" if not ov else f"{len(ov)} driver(s) changed from the saved assumptions: "
+                   + ", ".join(f"{driver_label(p, self.appraisal.options[self.option_id])} "
+                               f"{format_value(self.controls[p].spec, x, self.appraisal.first_year)}"
+                               for p, x in sorted(ov.items())))
+        return (f"Source: {self.appraisal.title}, {self.appraisal.council or ''}; {self.stage.upper()}, {changed}. "
+                f"asdm {v} assumptions explorer; NPVs real at {self.appraisal.price_base} prices.")
+
+    def chart_png(self, name: str) -> bytes:
+        """A chart of the explorer as a print-quality PNG with the illustrative mark and the source line."""
+        return chart_png_bytes(self.figures[name], illustrative=bool(self.appraisal.illustrative),
+                               source=self.chart_source())
 
     # -- headline ----------------------------------------------------------------------------
     def _saved_result(self, option: str) -> OptionAppraisal:
@@ -1091,10 +1157,11 @@ class Explorer(W.VBox):
             mc_note += "updating… "
         mc_note += "The full-draws figures of the batch (asdm run) are the reference."
         flag_note = ""
-        if flags or cflags:
-            flag_note = ('<div class="asdm-flags" style="color:#a61b1b;font-size:12px">⚠ '
-                         + html.escape("; ".join(f"{_flag_label(k)}: {v}" for k, v in {**flags, **{
-                             f"{c.name} " + _flag_label(k): v for k, v in cflags.items()}}.items())) + "</div>")
+        if flags or cflags:  # which figures are flagged; why is in each flagged cell's tooltip
+            parts = [f"{html.escape(r.name)}: " + ", ".join(map(_flag_label, flags))] if flags else []
+            parts += [f"{html.escape(c.name)}: " + ", ".join(map(_flag_label, cflags))] if cflags else []
+            flag_note = ('<div class="asdm-flags" style="color:#a61b1b;font-size:11px;line-height:14px;max-width:760px">'
+                         "⚠ Crossed a threshold (hover a marked figure for why): " + "; ".join(parts) + "</div>")
         self.headline.value = (
             f"<div class=\"asdm-title\"><b>{html.escape(self.appraisal.title)}</b>: {html.escape(self.stage.upper())}, "
             f"{html.escape(scen)}; NPVs real at {html.escape(self.appraisal.price_base)} prices, discounted"
@@ -1102,6 +1169,9 @@ class Explorer(W.VBox):
             f"<table>{head}{''.join(body)}</table>{flag_note}<div class=\"asdm-note\">{html.escape(mc_note)}</div>")
         self.gate_table.value = self._gate_html(fr["gate_tests"], r) if r.model != "no_change" else ""
         self._headline_frame = self._frame(rows, fr, fc, r, c)
+        self.copy_headline.text = table_tsv(self._headline_frame)
+        if r.model != "no_change":
+            self.copy_gate.text = table_tsv(fr["gate_tests"][["description", "threshold", "value", "result", "required"]])
 
     def _chips(self, f: dict, flags: dict, r) -> str:
         if r.model == "no_change":
@@ -1291,7 +1361,7 @@ def _comparison_html(cmp: ScenarioComparison, appraisal) -> str:
             body.append(f"<tr><td>{html.escape(d.label)}</td>{cells}</tr>")
     note = (f'<div style="font-size:11px">{cmp.stage.upper()}; Monte Carlo rows: {cmp.draws:,} draws, seed {cmp.seed} '
             "(the batch's streams).</div>" if cmp.draws else "")
-    return f'<div class="asdm-headline"><table><tr><th></th>{head}</tr>{"".join(body)}</table>{note}</div>'
+    return f'<div class="asdm-headline asdm-compare-table"><table><tr><th></th>{head}</tr>{"".join(body)}</table>{note}</div>'
 
 
 def _m(x: float) -> str:
@@ -1299,8 +1369,10 @@ def _m(x: float) -> str:
 
 
 def explorer(data_dir="data/example_leisure", option: str = "trading_company", stage: str = "obc",
-             compare_with: str | None = None) -> Explorer:
+             compare_with: str | None = None, *, quick_draws: int = QUICK_DRAWS, seed: int = QUICK_SEED) -> Explorer:
     """The assumptions explorer for one appraisal (a folder, relative to the project root or absolute).
+
+    ``quick_draws`` and ``seed``: the live Monte Carlo after each change (0 draws: none).
 
     >>> ex = explorer("data/example_leisure", "trading_company", "obc")
     >>> ex.controls["pay_inflation"].value = 0.035
@@ -1308,4 +1380,4 @@ def explorer(data_dir="data/example_leisure", option: str = "trading_company", s
     >>> ex.shown["option"]["npsv_vs_no_change_gbp"] == r.npsv_vs_no_change_gbp
     True
     """
-    return Explorer(data_dir, option, stage, compare_with)
+    return Explorer(data_dir, option, stage, compare_with, quick_draws=quick_draws, seed=seed)

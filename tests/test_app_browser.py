@@ -253,3 +253,63 @@ def test_option_names_are_shown_in_full_and_chart_titles_fit_at_1024_px(page, ap
     for left, right, top, text in boxes:
         assert left >= 0 and right >= 0 and top >= 0, f"title cut at 1024 px: {text!r} ({left:.0f}, {right:.0f}, {top:.0f})"
     page.set_viewport_size(LAPTOP)
+
+
+def test_the_copied_summary_pastes_into_read_csv_with_the_same_numbers(page, appraisal):
+    import io
+
+    import pandas as pd
+
+    _reset(page, appraisal)
+    r = appraise(appraisal, OPTION, "obc")
+    mc = monte_carlo(appraisal, OPTION, "obc", draws=QUICK_DRAWS, seed=QUICK_SEED)
+    _until(lambda: _value(page, ".asdm-headline td.asdm-p50-npsv") == mc.p50, "the saved P50")
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.locator(".asdm-copy-headline button").click()
+    text = _until(lambda: page.evaluate("navigator.clipboard.readText()"), "the clipboard to hold the summary")
+    t = pd.read_csv(io.StringIO(text), sep="\t").set_index("figure")
+    col = t[r.name]
+    assert float(col["NPSV vs no change, adjusted"]) == r.npsv_vs_no_change_gbp
+    assert float(col["Council NPV vs no change"]) == r.council_npv_vs_no_change_gbp
+    assert float(col["P50 NPSV (Monte Carlo)"]) == mc.p50
+    assert float(col["Chance of beating no change"]) == mc.prob_beats_no_change
+    assert col["Payback year (council cash)"] == r.payback_year
+    # The figure the page shows and the figure copied are one and the same.
+    assert float(col["NPSV vs no change, adjusted"]) == _value(page, ".asdm-headline td.asdm-npsv")
+
+
+def test_the_settings_workbook_downloads_in_the_excel_import_format(page, appraisal, tmp_path):
+    import shutil
+
+    from asdm_models.excel_io import import_workbook
+
+    _reset(page, appraisal)
+    box = page.locator(".asdm-driver-pay_inflation input").first
+    box.fill("4%")
+    box.press("Enter")
+    want = appraise(appraisal, OPTION, "obc", overrides={"pay_inflation": 0.04})
+    _until(lambda: _value(page, ".asdm-headline td.asdm-npsv") == want.npsv_vs_no_change_gbp, "the NPSV at 4%")
+    with page.expect_download(timeout=60_000) as dl:
+        page.locator(".asdm-download-settings button").click()
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    assert path.name == "example_leisure-trading_company-obc-settings.xlsx"
+    copy = tmp_path / "data" / "example_leisure"
+    shutil.copytree(PROJECT_ROOT / "data" / "example_leisure", copy)
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", copy.parent / "reference")
+    import_workbook(path, copy)
+    got = appraise(load_appraisal(copy), OPTION, "obc")
+    assert got.npsv_vs_no_change_gbp == want.npsv_vs_no_change_gbp
+
+
+def test_a_chart_downloads_as_a_print_quality_png(page, appraisal, tmp_path):
+    _reset(page, appraisal)
+    with page.expect_download(timeout=90_000) as dl:
+        page.locator(".asdm-download-waterfall button").click()
+    path = tmp_path / "chart.png"
+    dl.value.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 2000 and height >= 1000, (width, height)  # print quality: A4 width at about 300 dpi
+    assert dl.value.suggested_filename == "example_leisure-trading_company-obc-waterfall.png"

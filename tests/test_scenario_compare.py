@@ -31,11 +31,11 @@ def test_each_column_is_what_appraise_and_monte_carlo_give_for_that_scenario(lei
     for name in c.labels:
         r = appraise(leisure, "trading_company", "obc", scenario=None if name == "base" else name)
         col = c.headline[name]
-        assert col["NPSV vs no change (risk-adjusted)"] == r.npsv_vs_no_change_gbp
+        assert col["NPSV vs no change, adjusted"] == r.npsv_vs_no_change_gbp
         assert col["Council NPV vs no change"] == r.council_npv_vs_no_change_gbp
         assert col["Payback year (council cash)"] == r.payback_year
         mc = monte_carlo(leisure, "trading_company", "obc", draws=1000, seed=5, scenario=None if name == "base" else name)
-        assert col["Monte Carlo P50 of NPSV vs no change"] == mc.p50
+        assert col["P50 NPSV (Monte Carlo)"] == mc.p50
         assert col["Chance of beating no change"] == mc.prob_beats_no_change
 
 
@@ -48,7 +48,7 @@ def test_only_the_drivers_that_differ_are_listed_with_the_saved_value_where_a_sc
     assert base["staff_efficiency_rate"] == 0.05
     assert list(c.drivers["path"]) == ["pay_inflation"]
     assert list(c.drivers.iloc[0][["saved", "a", "b"]]) == [base["pay_inflation"], 0.04, 0.04]
-    assert c.headline.loc["Monte Carlo P50 of NPSV vs no change"].isna().all()  # no draws asked for
+    assert c.headline.loc["P50 NPSV (Monte Carlo)"].isna().all()  # no draws asked for
     table = c.table()
     assert list(table.columns) == ["saved", "a", "b"] and "Pay inflation" in table.index
 

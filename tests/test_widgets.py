@@ -425,7 +425,7 @@ def test_comparing_scenarios_in_the_explorer(ex):
     ex.controls["pay_inflation"].value = 0.04
     c = ex.compare(["base", "optimistic", "current"])
     assert c.labels == ["saved base", "Optimistic (optimistic)", "current settings"]
-    assert c.headline["current settings"]["NPSV vs no change (risk-adjusted)"] == ex.shown["option"]["npsv_vs_no_change_gbp"]
+    assert c.headline["current settings"]["NPSV vs no change, adjusted"] == ex.shown["option"]["npsv_vs_no_change_gbp"]
     assert "Pay inflation" in list(c.drivers["label"])
     assert "Drivers that differ" in ex.comparison_html.value and "4%" in ex.comparison_html.value
 
@@ -434,5 +434,5 @@ def test_headline_frame_holds_the_numbers_shown(ex):
     assert ex.wait_for_monte_carlo(30)
     f = ex.headline_frame.set_index("figure")
     r = appraise(ex.appraisal, "trading_company", "obc")
-    assert f.loc["NPSV vs no change (risk-adjusted)", r.name] == r.npsv_vs_no_change_gbp
-    assert f.loc["Monte Carlo P50 of NPSV vs no change", r.name] == ex.mc["p50_npsv_vs_no_change_gbp"]
+    assert f.loc["NPSV vs no change, adjusted", r.name] == r.npsv_vs_no_change_gbp
+    assert f.loc["P50 NPSV (Monte Carlo)", r.name] == ex.mc["p50_npsv_vs_no_change_gbp"]
