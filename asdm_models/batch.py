@@ -6,118 +6,97 @@ A run writes, under ``OUT/<appraisal>/<run-id>/``::
     options_appraisal.ipynb, .html  all options side by side
     summary.csv, summary.html       one row per option, stage and scenario (DESIGN.md section 5)
     index.html                      links to everything in the run
-    manifest.json                   what went in (hashes, seed, versions, code) and what came out (hashes)
+    manifest.json                   what went in (hashes, seed, versions, code, executor) and what came out (hashes)
+
+A run is three steps: :func:`~asdm_models.runplan.plan_run` checks everything, creates the run
+folder and lists the reports; :func:`run_plans` runs the reports of one or several plans on ONE
+executor (:mod:`asdm_models.executors`: the local process pool or Dask) and finishes each plan
+(summary, manifest, extras) as its last report comes back; :func:`run_batch` is both for one
+run. The batch layer's other pieces: :mod:`asdm_models.kernels` (papermill on warm kernels, the
+processes' lifetime) and :mod:`asdm_models.verify` (verification).
 
 The run folder is created atomically (two runs started together never share one) and holds
 ``RUN-UNFINISHED.txt`` until ``manifest.json``, written last, is complete: a folder without a
 manifest, or with the marker, did not finish (the marker says why: interrupted, killed, failed).
 Every file is written under a temporary name and renamed when complete, with ordinary
 permissions. A report that fails is recorded as failed (its partial notebook kept as
-``<name>.FAILED.ipynb``) and the others carry on. Execution (workers, kernels, timeouts, clean-up
-after a kill) is :mod:`asdm_models.kernels`; verification is :mod:`asdm_models.verify`.
+``<name>.FAILED.ipynb``) and the others carry on; so does a report whose worker process died
+(it is not run again: a report could have written half its files).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
-import multiprocessing
 import os
-import secrets
+import socket
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .assumptions import STAGES, load_appraisal
+from .assumptions import load_appraisal
 from .business_case import DEFAULT_DRAWS, SUMMARY_COLUMNS
-from .errors import DataErrors, RunError, ScenarioError
-from .kernels import (PLOTLY_JS_FILE, RUN_TOKEN_ENV, WARM_ENGINE, check_parameters, execute_notebook,
-                      kill_run_processes, remove_connection_dir, start_guardian, worker_init, write_plotly_js)
+from .errors import RunError
+from .executors import MAX_JOBS, ReportExecutor, WorkerDied, make_executor
+from .kernels import PLOTLY_JS_FILE, check_parameters, execute_notebook, start_guardian
 from .outputs import json_safe, spreadsheet_safe_frame, write_text_atomic
-from .pack import inputs_digest
-from .provenance import git_commit, input_hashes, package_versions, sha256_file, suite_hashes
+from .provenance import input_hashes, sha256_file, suite_hashes
 from .reference import PROJECT_ROOT
 from .run_pages import index_html, summary_html
+from .runplan import (DEFAULT_SEED, MAX_DRAWS, NOTEBOOKS, OPTION_NOTEBOOK, OPTIONS_NOTEBOOK, REALISATION_NOTEBOOK,
+                      REALISATION_REPORT, ReportTask, RunPlan, _make_run_dir, _now, _resolve_out,
+                      check_run_arguments, plan_run, run_report)
 from .verify import MANIFEST, UNFINISHED_MARKER, VerifyResult, run_files, verify_run
 
 __all__ = ["run_batch", "verify_run", "RunResult", "VerifyResult", "NOTEBOOKS", "DEFAULT_SEED", "check_parameters",
            "execute_notebook", "summary_frame", "summary_csv_text", "check_run_arguments", "MAX_DRAWS", "MAX_JOBS",
-           "RunInterrupted"]
+           "RunInterrupted", "plan_run", "run_plans", "RunPlan", "ReportTask"]
 
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-OPTION_NOTEBOOK = NOTEBOOKS / "option_business_case.ipynb"
-OPTIONS_NOTEBOOK = NOTEBOOKS / "options_appraisal.ipynb"
-#: Run when the appraisal folder holds actuals/ (after launch): outturn against the full business case.
-REALISATION_NOTEBOOK = NOTEBOOKS / "benefits_realisation.ipynb"
-REALISATION_REPORT = "benefits_realisation"
-DEFAULT_SEED = 20261125
-#: Monte Carlo draws per report: 0 (none) up to this many (memory grows with draws x years x lines).
-MAX_DRAWS = 100_000
-#: Reports run in parallel at most (each worker holds a kernel of about 350 MB).
-MAX_JOBS = 64
-CONNECTION_DIR = ".kernels"
+#: The report task every notebook of a run is (a plain, picklable function; see runplan.run_report).
+_run_report = run_report
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped a batch; ``run_dir`` is the folder left unfinished."""
+    """Ctrl-C stopped a batch; ``run_dir`` is the folder left unfinished (``run_dirs``: all of them)."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, run_dirs: list | None = None):
         super().__init__(str(run_dir))
         self.run_dir = run_dir
+        self.run_dirs = list(run_dirs) if run_dirs else [run_dir]
 
 
 @dataclass
 class RunResult:
+    """A finished run.
+
+    Attributes
+    ----------
+    run_dir : Path
+        The run folder.
+    reports : list of dict
+        Per report and output: ``name``, ``option``, ``stage``, ``status``, ``error``, ``seconds``
+        (and ``metrics``, ``kind``, ``files``; an extra task's record keeps what its function returned).
+    summary : DataFrame
+        ``summary.csv``'s rows.
+    ok : bool
+        Every report and output ok.
+    manifest : dict
+        ``manifest.json`` as written.
+    executor : dict
+        The executor's record (``kind``, ``workers``, ``scheduler``), as in the manifest.
+    error : str or None
+        Why the run could not be finished (its folder is then left marked unfinished), else None.
+    """
+
     run_dir: Path
-    reports: list  # dicts: name, option, stage, status, error, seconds
+    reports: list
     summary: pd.DataFrame
     ok: bool
     manifest: dict = field(repr=False, default_factory=dict)
-
-
-def _run_report(notebook, run_dir, name, option, stage, title, params, timeout, html=None) -> dict:
-    """One report (runs in a worker process, on the worker's warm kernel); ``html``: the export's options."""
-    t0 = time.perf_counter()
-    status, error = execute_notebook(notebook, run_dir / f"{name}.ipynb", params, cwd=run_dir, title=title,
-                                     timeout=timeout, engine=WARM_ENGINE, **(html or {}))
-    return {"name": name, "option": option, "stage": stage, "status": status, "error": error,
-            "seconds": round(time.perf_counter() - t0, 1)}
-
-
-def _whole(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise RunError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {value!r}")
-    return value
-
-
-def check_run_arguments(*, draws: int, seed: int, jobs: int | None, timeout: int) -> None:
-    """Refuse arguments no run could use, with what is valid (before anything is created)."""
-    _whole("draws", draws, 0, MAX_DRAWS)
-    _whole("seed", seed, 0, 2**63 - 1)
-    if jobs is not None:
-        _whole("jobs", jobs, 1, MAX_JOBS)
-    _whole("timeout", timeout, 1, 24 * 3600)
-
-
-def _make_run_dir(base_dir: Path, stem: str) -> Path:
-    """Create the run's folder atomically: ``mkdir`` fails if it exists, so two runs never share one."""
-    n = 1
-    while True:
-        run_dir = base_dir / (stem if n == 1 else f"{stem}-{n}")
-        try:
-            run_dir.mkdir()
-            return run_dir
-        except FileExistsError:
-            n += 1
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    executor: dict = field(default_factory=dict)
+    error: str | None = None
 
 
 def summary_frame(appraisal, reports: list, scenario: str) -> pd.DataFrame:
@@ -143,211 +122,262 @@ def summary_csv_text(summary: pd.DataFrame) -> str:
     return spreadsheet_safe_frame(summary).to_csv(index=False)
 
 
-def _resolve_out(out) -> Path:
-    out = Path(out).expanduser().resolve() if out else PROJECT_ROOT / "reports"
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out}: is a file, not a folder; give a folder for the run folders")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RunError(f"--out {out}: cannot create the folder ({e.strerror})") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise RunError(f"--out {out}: not writable; choose a folder you can write to")
-    return out
 
 
-def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
-              draws: int = DEFAULT_DRAWS, scenario: str | None = None, command: list | None = None,
-              progress: bool = True, timeout: int = 600, images: bool = False, pack: bool = False,
-              self_contained: bool = False) -> RunResult:
-    """Run the business-case notebook for every option and stage, then the options appraisal.
+def _run_once(attempt: str, fn, args, kwargs):
+    """Run a task unless it was started before: a second attempt means its worker died in the first.
 
-    Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds; every run
-    writes ``results.xlsx``, and ``images``/``pack`` add the static charts and the cabinet packs. The HTML
-    reports share one local copy of plotly.js in the run folder (``plotly.min.js``); ``self_contained``
-    embeds it in each report instead (about 5 MB each), for a report sent on its own. Every report's
-    footer states the run's provenance (run id, suite version and commit, inputs digest, date). Raises
-    :class:`DataErrors` for invalid data (a broken scenario file included: it would be missing from
-    every report) and :class:`RunError`/:class:`ScenarioError` for bad arguments, before anything
-    runs. Ctrl-C stops the workers and kernels at once and raises :class:`RunInterrupted` with the
-    folder, which is left marked unfinished.
+    The attempt file (created exclusively, in the run folder) is how a batch tells a report that had
+    started from one that had not when a worker dies, and how a cluster that re-tries tasks of dead
+    workers (a remote scheduler's ``allowed-failures``) is kept from running a report twice.
     """
-    started = _now()
-    check_run_arguments(draws=draws, seed=seed, jobs=jobs, timeout=timeout)
-    data_dir = Path(data_dir).expanduser().resolve()
-    # A broken option file fails that option's reports, not the batch (problems elsewhere still stop it).
-    appraisal = load_appraisal(data_dir, partial=True)
-    if appraisal.decisions_errors:  # every report shows the decisions so far: a log it cannot read stops the run
-        raise DataErrors(list(appraisal.decisions_errors))
-    broken = appraisal.broken_options
-    options = list(options) if options else list(appraisal.options) + [b for b in broken if b not in appraisal.options]
-    for o in options:
-        if o not in broken:
-            appraisal.option(o)
-    stages = list(stages) if stages else list(STAGES)
-    for s in stages:
-        if s not in STAGES:
-            raise RunError(f"unknown stage {s!r}; use {', '.join(STAGES)}")
-    scen = scenario or "base"
-    if scen != "base" and scen not in appraisal.scenarios:
-        raise ScenarioError(f"unknown scenario {scen!r}; scenarios of {appraisal.id}: base, "
-                            f"{', '.join(appraisal.scenarios) or '(none)'}")
-    jobs = min(jobs or os.cpu_count() or 1, MAX_JOBS)
-    out = _resolve_out(out)
+    try:
+        fd = os.open(attempt, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    except FileExistsError:
+        try:
+            first = Path(attempt).read_text(encoding="utf-8").strip()
+        except OSError:
+            first = "unknown"
+        return {"status": "failed", "seconds": 0.0,
+                "error": f"its worker died during an earlier attempt ({first}), so it was not run again"}
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"started on {socket.gethostname()} pid {os.getpid()} at {_now()}\n")
+    return fn(*args, **kwargs)
 
-    def params(option=None, stage=None, metrics=None):
-        p = {"data_dir": str(data_dir), "seed": seed, "draws": draws, "scenario": scen,
-             "metrics_path": str(Path(".metrics") / metrics) if metrics else ""}
-        if option is not None:
-            p.update({"option": option, "stage": stage})
-        else:
-            p["stages"] = ",".join(stages)
-        return p
 
-    check_parameters(OPTION_NOTEBOOK, params("x", "obc", "x"))
-    check_parameters(OPTIONS_NOTEBOOK, params(metrics="x"))
-    realise = appraisal.actuals is not None or bool(appraisal.actuals_errors)
-    if realise:
-        check_parameters(REALISATION_NOTEBOOK, _realisation_params(data_dir))
+def _record(task: ReportTask, value) -> dict:
+    """A task's result as a report record (the task's own fields where its function left them out)."""
+    r = dict(value) if isinstance(value, dict) else {"status": "failed",
+                                                     "error": f"the task returned {type(value).__name__}, not a record"}
+    r.setdefault("name", task.name)
+    r.setdefault("option", task.option)
+    r.setdefault("stage", task.stage)
+    r.setdefault("error", None)
+    r.setdefault("seconds", 0.0)
+    r.setdefault("status", "failed")
+    if task.kind != "report":
+        r.setdefault("kind", task.kind)
+    return r
 
-    base_dir = out / appraisal.id
-    base_dir.mkdir(exist_ok=True)
-    key = json.dumps([appraisal.id, seed, draws, scen, options, stages], sort_keys=True)
-    stem = f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%d-%H%M%S}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
-    run_dir = _make_run_dir(base_dir, stem)
-    run_id = run_dir.name
-    marker = run_dir / UNFINISHED_MARKER
-    write_text_atomic(f"unfinished: run {run_id} started {started} (pid {os.getpid()}); if this file is here and "
-                      f"{MANIFEST} is not, the run did not finish and its reports must not be relied on.\n", marker)
-    metrics_dir = run_dir / ".metrics"
-    metrics_dir.mkdir()
-    conn_dir = run_dir / CONNECTION_DIR
-    # What every report's footer states, known before any report runs (and recorded in the manifest).
-    inputs = input_hashes(appraisal.input_files, base=data_dir.parent)
-    suite, packages = git_commit(), package_versions()
-    provenance = {"run_id": run_id, "version": packages.get("asdm") or "", "commit": suite.get("commit"),
-                  "dirty": bool(suite.get("dirty")), "inputs_sha256": inputs_digest({"inputs": inputs}),
-                  "date": f"run started {started.replace('T', ' ').replace('+00:00', ' UTC')}"}
-    html = {"plotly_js": "embed" if self_contained else "shared", "provenance": provenance}
-    if not self_contained:
-        write_plotly_js(run_dir)  # one shared, local copy for every report of the run (still offline)
 
-    tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o not in broken]
-    failed_tasks = [(f"{o}-{s}", o, s) for s in stages for o in options if o in broken]
-    reports = []
+def _reason(e: BaseException) -> str:
+    return " ".join(f"{type(e).__name__}: {e}".split())[:500]
+
+
+def _discard(plan: RunPlan) -> None:
+    """Remove the folder of a planned run none of whose reports ran (the executor could not be started)."""
+    if not (plan.run_dir / MANIFEST).exists():
+        _remove_tree(plan.run_dir)
+
+
+def run_plans(plans, *, executor: str | ReportExecutor = "local", jobs: int | None = None,
+              scheduler: str | None = None, progress: bool = True, extra_tasks=()) -> list[RunResult]:
+    """Run every report of every plan on one executor, finishing each run as its last report comes back.
+
+    Parameters
+    ----------
+    plans : list of RunPlan
+        From :func:`~asdm_models.runplan.plan_run`; their reports are submitted plan by plan, so the
+        first plans finish first while the later ones still run.
+    executor : {"local", "dask"} or ReportExecutor
+        A kind for :func:`~asdm_models.executors.make_executor` (with ``jobs`` and ``scheduler``),
+        started and shut down here; or an executor the caller made, owns and shuts down (``jobs``
+        and ``scheduler`` are then not used). An executor that cannot be made or whose workers
+        cannot serve the runs raises :class:`RunError` and removes the plans' folders (nothing ran).
+    progress : bool
+        One progress bar for all the reports, on stderr.
+    extra_tasks : iterable of ReportTask
+        More tasks to run on the same executor, each naming its ``plan``: its record (what its
+        function returned) is one of that run's reports.
+
+    Returns
+    -------
+    list of RunResult
+        One per plan, in order. A plan whose finishing fails (summary, manifest) gives
+        ``ok=False`` and its ``error``, its folder left marked unfinished; the others still finish.
+
+    Notes
+    -----
+    A worker process that dies fails the report it was running, recorded with the report's name;
+    it is not run again. A report that had not started when its worker died (the local pool loses
+    its queue with a worker) is submitted again. Ctrl-C kills every worker and kernel at once and
+    raises :class:`RunInterrupted` (the unfinished folders stay marked).
+    """
+    plans = list(plans)
+    extra = list(extra_tasks)
+    for t in extra:
+        if not any(t.plan is p for p in plans):
+            raise RunError(f"extra task {t.name!r}: its plan is not one of the runs given to run_plans")
+    for p in plans:
+        names = [t.name for t in p.tasks] + [t.name for t in extra if t.plan is p] + [r["name"] for r in p.reports]
+        if len(set(names)) != len(names):
+            raise RunError(f"{p.run_dir}: two reports of the run have the same name "
+                           f"{sorted(n for n in names if names.count(n) > 1)[0]!r}")
+    if not plans:
+        return []
+    own = not isinstance(executor, ReportExecutor)
+    ex = None
+    try:
+        ex = make_executor(executor, jobs, scheduler) if own else executor
+        check = getattr(ex, "check_workers", None)
+        if check is not None:
+            check([p.out for p in plans] + [p.data_dir for p in plans])
+    except BaseException:
+        for p in plans:
+            _discard(p)
+        if own and ex is not None:
+            ex.shutdown()
+        raise
+
+    multi = len(plans) > 1
+    todo = {id(p): len(p.tasks) + sum(t.plan is p for t in extra) for p in plans}
+    results: dict[int, RunResult] = {}
     bar = None
     if progress:
         from tqdm import tqdm
 
-        tqdm.monitor_interval = 0  # no monitor thread in the parent: workers are forked
-        bar = tqdm(total=len(tasks) + len(failed_tasks) + 1 + int(realise), desc=f"{appraisal.id} {run_id}", unit="report",
-                   file=sys.stderr)
-    if appraisal.actuals_errors:  # bad actuals fail the realisation report, not the business cases
-        errs = appraisal.actuals_errors
-        reports.append({"name": REALISATION_REPORT, "option": None, "stage": None, "kind": "realisation",
-                        "status": "failed", "seconds": 0.0,
-                        "error": f"invalid actuals ({len(errs)} problem{'s' if len(errs) != 1 else ''}): "
-                                 + " | ".join(map(str, errs[:5]))})
-    for name, option, stage in failed_tasks:
-        errs = broken[option]
-        reason = f"invalid data ({len(errs)} problem{'s' if len(errs) != 1 else ''}): " + " | ".join(map(str, errs[:5]))
-        reports.append({"name": name, "option": option, "stage": stage, "status": "failed", "error": reason,
-                        "seconds": 0.0})
+        tqdm.monitor_interval = 0  # no monitor thread in the parent: local workers are forked
+        total = sum(todo.values()) + sum(len(p.reports) for p in plans)
+        bar = tqdm(total=total, unit="report", file=sys.stderr,
+                   desc=f"{len(plans)} runs" if multi else f"{plans[0].appraisal.id} {plans[0].run_id}")
+
+    def show(plan, r):
         if bar is not None:
-            bar.write(f"  FAILED {name}: {reason}")
+            name = f"{plan.appraisal.id}/{r['name']}" if multi else r["name"]
+            bar.write(f"  {'ok    ' if r['status'] == 'ok' else 'FAILED'} {name} ({r['seconds']} s)"
+                      + (f": {r['error']}" if r["error"] else ""))
             bar.update(1)
 
-    token = secrets.token_hex(8)
-    saved_env = os.environ.get(RUN_TOKEN_ENV)
-    os.environ[RUN_TOKEN_ENV] = token  # inherited by every worker and kernel: how the guardian finds them
-    guardian = start_guardian(token, conn_dir, marker)
-    pool = None
+    for p in plans:
+        for r in p.reports:  # failed before running (invalid data)
+            show(p, r)
+    guardian = start_guardian(ex.token, ex.connection_dir, [p.marker for p in plans])
     try:
-        # Worker processes, not threads: papermill's cwd is a process-wide chdir, so threads would race and a
-        # report could run in the wrong folder. Forked workers start in milliseconds.
-        pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
-                                   initializer=worker_init, initargs=(os.getpid(), str(conn_dir)))
-        # The options appraisal computes its own figures, so it runs alongside the option reports.
-        futures = [pool.submit(_run_report, OPTIONS_NOTEBOOK, run_dir, "options_appraisal", None, ",".join(stages),
-                               f"{appraisal.title}: options appraisal", params(), timeout, html)]
-        if appraisal.actuals is not None:
-            futures.append(pool.submit(_run_report, REALISATION_NOTEBOOK, run_dir, REALISATION_REPORT, None, None,
-                                       f"{appraisal.title}: benefits realisation", _realisation_params(data_dir),
-                                       timeout, html))
-        futures += [pool.submit(_run_report, OPTION_NOTEBOOK, run_dir, name, option, stage,
-                                f"{appraisal.options[option].name}: {stage.upper()}",
-                                params(option, stage, f"{name}.json"), timeout, html) for name, option, stage in tasks]
-        for fut in as_completed(futures):
-            r = fut.result()
-            reports.append(r)
-            if bar is not None:
-                bar.write(f"  {'ok    ' if r['status'] == 'ok' else 'FAILED'} {r['name']} ({r['seconds']} s)"
-                          + (f": {r['error']}" if r["error"] else ""))
-                bar.update(1)
-        pool.shutdown(wait=True)
+        ex.start()
+        record, args = ex.description(), ex.command_args()
+        pending: dict = {}
+        resubmitted: set = set()
+
+        def submit(plan, task):
+            fut = ex.submit(_run_once, str(plan.attempts_dir / task.name), task.fn, task.args, task.kwargs,
+                            key=f"{plan.appraisal.id}-{task.name}")
+            pending[fut] = (plan, task)
+
+        for p in plans:
+            for t in p.tasks:
+                submit(p, t)
+            for t in extra:
+                if t.plan is p:
+                    submit(p, t)
+        for p in plans:
+            if not todo[id(p)]:
+                results[id(p)] = _finish_safely(p, record, args, progress)
+        while pending:
+            for fut in ex.as_completed(list(pending)):
+                plan, task = pending.pop(fut)
+                try:
+                    value = ex.result(fut)
+                except WorkerDied as e:
+                    key = (id(plan), task.name)
+                    if not (plan.attempts_dir / task.name).exists() and key not in resubmitted:
+                        resubmitted.add(key)  # it never started: running it now is its first run, not a re-run
+                        submit(plan, task)
+                        continue
+                    value = {"status": "failed", "error": f"worker died while running report {task.name}: {e}; "
+                                                          "it was not run again"}
+                except Exception as e:  # the task itself broke (not the report's notebook): that report fails
+                    value = {"status": "failed", "error": f"report {task.name} could not run: {_reason(e)}"}
+                r = _record(task, value)
+                plan.reports.append(r)
+                show(plan, r)
+                todo[id(plan)] -= 1
+                if not todo[id(plan)]:
+                    results[id(plan)] = _finish_safely(plan, record, args, progress)
     except BaseException as e:
         # Ctrl-C or anything unexpected: stop every worker and kernel now, not after the queue has run.
-        _stop_pool(pool, token, conn_dir)
-        why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
-        _append(marker, f"{why} at {_now()}; the reports in this folder are incomplete.\n")
+        ex.stop()
+        why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"failed: {_reason(e)}"
+        unfinished = [p for p in plans if id(p) not in results]
+        for p in unfinished:
+            _append(p.marker, f"{why} at {_now()}; the reports in this folder are incomplete.\n")
         guardian.kill()
-        if isinstance(e, KeyboardInterrupt):
-            raise RunInterrupted(run_dir) from None
+        if isinstance(e, KeyboardInterrupt) and unfinished:
+            raise RunInterrupted(unfinished[0].run_dir, [p.run_dir for p in unfinished]) from None
         raise
     finally:
-        if saved_env is None:
-            os.environ.pop(RUN_TOKEN_ENV, None)
-        else:
-            os.environ[RUN_TOKEN_ENV] = saved_env
         if bar is not None:
             bar.close()
-    remove_connection_dir(conn_dir)
+        if own:
+            ex.shutdown()
+    guardian.kill()
+    guardian.join()
+    return [results[id(p)] for p in plans]
 
-    order = {n: i for i, (n, _, _) in enumerate(sorted(tasks + failed_tasks, key=lambda x: (stages.index(x[2]), options.index(x[1]))))}
-    order["options_appraisal"] = len(order)
-    order[REALISATION_REPORT] = len(order)
-    reports.sort(key=lambda r: order.get(r["name"], len(order)))
+
+def _finish_safely(plan: RunPlan, record: dict, args: list, progress: bool) -> RunResult:
+    """:func:`_finish`, or a failed result that says why (the other runs of the batch still finish)."""
+    try:
+        return _finish(plan, record, args, progress)
+    except Exception as e:  # one run that cannot be written must not lose the others
+        why = _reason(e)
+        _append(plan.marker, f"failed while finishing at {_now()}: {why}\n")
+        if progress:
+            print(f"  FAILED {plan.run_dir}: could not finish the run: {why}", file=sys.stderr)
+        return RunResult(plan.run_dir, plan.reports, pd.DataFrame(columns=SUMMARY_COLUMNS), False, {}, record,
+                         f"could not finish the run: {why}")
+
+
+def _finish(plan: RunPlan, record: dict, executor_args: list, progress: bool) -> RunResult:
+    """Write a run's summary, outputs, front page and manifest from its reports' records; then its extras."""
+    appraisal, run_dir, scen = plan.appraisal, plan.run_dir, plan.scenario
+    order = plan.order()
+    reports = sorted(plan.reports, key=lambda r: order.get(r["name"], len(order)))
     for r in reports:
         if r["name"] == REALISATION_REPORT:
             r["kind"] = "realisation"
-        elif r["option"] is None:  # the options appraisal computes its own figures from the option reports'
+        elif r.get("option") is None:  # the options appraisal computes its own figures from the option reports'
             continue
-        mpath = metrics_dir / f"{r['name']}.json"
+        mpath = plan.metrics_dir / f"{r['name']}.json"
         r["metrics"] = []
         if r["status"] == "ok":
             try:
                 r["metrics"] = json.loads(mpath.read_text(encoding="utf-8"))
             except (OSError, ValueError):  # ran, but wrote no (readable) figures: that is a failure too
                 r["status"], r["error"] = "failed", "the report wrote no metrics"
-    _remove_tree(metrics_dir)
+    _remove_tree(plan.metrics_dir)
+    _remove_tree(plan.attempts_dir)
     summary = summary_frame(appraisal, reports, scen)
     write_text_atomic(summary_csv_text(summary), run_dir / "summary.csv")
-    write_text_atomic(summary_html(appraisal, summary, run_id), run_dir / "summary.html")
+    write_text_atomic(summary_html(appraisal, summary, plan.run_id), run_dir / "summary.html")
     ok = all(r["status"] == "ok" for r in reports)
     manifest = {
-        "run_id": run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": started,
+        "run_id": plan.run_id, "appraisal": appraisal.id, "title": appraisal.title, "started": plan.started,
         "finished": _now(),
-        # The run again, exactly: absolute paths and every setting (the command as typed is kept beside it).
-        "command": ["asdm", "run", str(data_dir), "--out", str(out), "--options", ",".join(options), "--stages",
-                    ",".join(stages), "--seed", str(seed), "--draws", str(draws), "--scenario", scen, "--jobs",
-                    str(jobs), "--timeout", str(timeout)]
-                   + (["--images"] if images else []) + (["--pack"] if pack else [])
-                   + (["--self-contained"] if self_contained else []),
-        "command_as_typed": command,
+        # The run again, exactly: absolute paths and every setting, the executor's included (the command as
+        # typed is kept beside it).
+        "command": ["asdm", "run", str(plan.data_dir), "--out", str(plan.out), "--options", ",".join(plan.options),
+                    "--stages", ",".join(plan.stages), "--seed", str(plan.seed), "--draws", str(plan.draws),
+                    "--scenario", scen, *executor_args, "--timeout", str(plan.timeout)]
+                   + (["--images"] if plan.images else []) + (["--pack"] if plan.pack else [])
+                   + (["--self-contained"] if plan.self_contained else []),
+        "command_as_typed": plan.command,
         # Absolute, and relative to the run folder: a tree moved as a whole (data beside reports) still verifies.
-        "data_dir": str(data_dir), "data_dir_relative": Path(os.path.relpath(data_dir, run_dir)).as_posix(),
-        "seed": seed, "draws": draws, "scenario": scen, "options": options,
-        "stages": stages, "jobs": jobs, "timeout_seconds": timeout, "executor": "local process pool",
+        "data_dir": str(plan.data_dir),
+        "data_dir_relative": Path(os.path.relpath(plan.data_dir, run_dir)).as_posix(),
+        "seed": plan.seed, "draws": plan.draws, "scenario": scen, "options": plan.options,
+        "stages": plan.stages, "jobs": record.get("workers"), "timeout_seconds": plan.timeout,
+        # Where the reports ran: kind (local, dask), workers and, for Dask, the scheduler (or LocalCluster).
+        # (Manifests before issue 13 hold a string here.)
+        "executor": record,
         # Data files relative to the data folder's parent (so a moved copy can be verified with --data-dir),
         # notebooks relative to the suite.
-        "inputs": inputs, "inputs_sha256": provenance["inputs_sha256"],
-        "notebooks": input_hashes([OPTION_NOTEBOOK, OPTIONS_NOTEBOOK] + ([REALISATION_NOTEBOOK] if realise else []),
-                                  base=PROJECT_ROOT),
+        "inputs": plan.inputs, "inputs_sha256": plan.provenance["inputs_sha256"],
+        "notebooks": input_hashes(plan.notebooks, base=PROJECT_ROOT),
         "suite_files": suite_hashes(),
-        "packages": packages,
-        "suite": suite, "status": "ok" if ok else "failed",
+        "packages": plan.packages,
+        "suite": plan.suite, "status": "ok" if ok else "failed",
         # How the HTML reports load plotly.js: from the run folder's shared copy, or embedded in each one.
-        "plotly_js": "embedded in each report" if self_contained else PLOTLY_JS_FILE,
+        "plotly_js": "embedded in each report" if plan.self_contained else PLOTLY_JS_FILE,
         "reports": [{k: r.get(k) for k in ("name", "option", "stage", "status", "error", "seconds", "metrics")}
                     | ({"kind": r["kind"]} if r.get("kind") else {})
                     | {"files": [f for f in (f"{r['name']}.ipynb", f"{r['name']}.html", f"{r['name']}.FAILED.ipynb")
@@ -373,27 +403,57 @@ def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None
             if progress:
                 print(f"  FAILED {name}: {error}", file=sys.stderr)
     # The front page again, now that it can link the outputs too (it is hashed with the rest below).
-    write_text_atomic(index_html(appraisal, reports, run_id, scen, run_dir, summary=summary), run_dir / "index.html")
+    write_text_atomic(index_html(appraisal, reports, plan.run_id, scen, run_dir, summary=summary),
+                      run_dir / "index.html")
     manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in run_files(run_dir)}
     write_text_atomic(json.dumps(json_safe(manifest), indent=1), run_dir / MANIFEST)
-    marker.unlink(missing_ok=True)
-    guardian.kill()
-    guardian.join()
-    _point_latest(base_dir, run_dir)
-    if images or pack:  # these read the finished run folder (its manifest), then are added to it
-        for entry in write_extras(run_dir, images=images, pack=pack):
+    plan.marker.unlink(missing_ok=True)
+    _point_latest(plan.base_dir, run_dir)
+    if plan.images or plan.pack:  # these read the finished run folder (its manifest), then are added to it
+        for entry in write_extras(run_dir, images=plan.images, pack=plan.pack):
             reports.append(entry)
             if entry["status"] != "ok":
                 ok = False
                 if progress:
                     print(f"  FAILED {entry['name']}: {entry['error']}", file=sys.stderr)
         manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    return RunResult(run_dir, reports, summary, ok, manifest)
+    return RunResult(run_dir, reports, summary, ok, manifest, record)
 
 
-def _realisation_params(data_dir: Path) -> dict:
-    return {"data_dir": str(data_dir), "option": "",
-            "metrics_path": str(Path(".metrics") / f"{REALISATION_REPORT}.json")}
+def run_batch(data_dir, out=None, *, options=None, stages=None, jobs: int | None = None, seed: int = DEFAULT_SEED,
+              draws: int = DEFAULT_DRAWS, scenario: str | None = None, command: list | None = None,
+              progress: bool = True, timeout: int = 600, images: bool = False, pack: bool = False,
+              self_contained: bool = False, executor: str | ReportExecutor = "local",
+              scheduler: str | None = None) -> RunResult:
+    """Run the business-case notebook for every option and stage, then the options appraisal.
+
+    Parameters mirror ``asdm run``; ``timeout`` is each report's wall-clock limit in seconds; every run
+    writes ``results.xlsx``, and ``images``/``pack`` add the static charts and the cabinet packs. The HTML
+    reports share one local copy of plotly.js in the run folder (``plotly.min.js``); ``self_contained``
+    embeds it in each report instead (about 5 MB each), for a report sent on its own. Every report's
+    footer states the run's provenance (run id, suite version and commit, inputs digest, date).
+    ``executor`` (``"local"``, ``"dask"`` or an executor object), ``jobs`` (its workers) and
+    ``scheduler`` (a Dask scheduler's address) choose where the reports run (:mod:`asdm_models.executors`);
+    the results are the same bytes whichever runs them. This is :func:`~asdm_models.runplan.plan_run`
+    then :func:`run_plans` for one run.
+
+    Raises :class:`DataErrors` for invalid data (a broken scenario file included: it would be missing from
+    every report) and :class:`RunError`/:class:`ScenarioError` for bad arguments or an executor that cannot
+    start (a scheduler that does not answer), before anything runs. Ctrl-C stops the workers and kernels at
+    once and raises :class:`RunInterrupted` with the folder, which is left marked unfinished.
+    """
+    check_run_arguments(draws=draws, seed=seed, jobs=jobs, timeout=timeout)
+    own = not isinstance(executor, ReportExecutor)
+    # Made first: a scheduler that does not answer is refused before a run folder is created.
+    ex = make_executor(executor, jobs, scheduler) if own else executor
+    try:
+        plan = plan_run(data_dir, out, options=options, stages=stages, seed=seed, draws=draws, scenario=scenario,
+                        command=command, timeout=timeout, images=images, pack=pack, self_contained=self_contained)
+        (result,) = run_plans([plan], executor=ex, progress=progress)
+    finally:
+        if own:
+            ex.shutdown()
+    return result
 
 
 def _point_latest(base_dir: Path, run_dir: Path) -> None:
@@ -473,20 +533,6 @@ def add_outputs(run_dir: Path, files, report: dict | None = None) -> dict:
             manifest["status"] = "failed"
     write_text_atomic(json.dumps(manifest, indent=1), run_dir / MANIFEST)
     return manifest
-
-
-def _stop_pool(pool, token: str, conn_dir: Path) -> None:
-    """Stop a batch's workers and kernels at once (Ctrl-C, or an unexpected error in the batch itself)."""
-    if pool is not None:
-        procs = list(getattr(pool, "_processes", {}).values())  # the executor's own handles, if it has them
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            try:
-                p.kill()
-            except (OSError, AttributeError, ValueError):
-                pass
-    kill_run_processes(token, conn_dir)  # workers by their pid files, kernels by the run's token
-    remove_connection_dir(conn_dir)
 
 
 def _remove_tree(d: Path) -> None:

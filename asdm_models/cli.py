@@ -36,7 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="output folder (default: reports/ of the project)")
     r.add_argument("--options", type=_csv, default=None, help="comma-separated option ids (default: all)")
     r.add_argument("--stages", type=_csv, default=None, help="comma-separated stages (default: obc,fbc)")
-    r.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: number of cores)")
+    r.add_argument("--jobs", type=int, default=None, help="reports run in parallel: worker processes of either "
+                   "executor (default: number of cores)")
+    r.add_argument("--executor", choices=["local", "dask"], default=None,
+                   help="where the reports run: local (a process pool, the default) or dask (a Dask LocalCluster of "
+                        "--jobs workers, or the cluster of --scheduler); the results are the same bytes")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler (tcp://host:8786; implies --executor dask); its workers need the "
+                        "same Python environment and the data and --out folders on a shared file system")
     r.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default: 20261125)")
     r.add_argument("--draws", type=int, default=None, help="Monte Carlo draws per report (default: 10000)")
     r.add_argument("--scenario", default=None, help="scenario from scenarios/ to report on (default: base)")
@@ -155,12 +162,15 @@ def _dispatch(args, argv_shown=None) -> int:
         from .batch import DEFAULT_SEED, run_batch
         from .business_case import DEFAULT_DRAWS
 
+        if args.scheduler and args.executor == "local":
+            raise RunError(f"--scheduler {args.scheduler}: a scheduler is for --executor dask, not --executor local")
         res = run_batch(args.data_dir, args.out, options=args.options, stages=args.stages, jobs=args.jobs,
                         seed=DEFAULT_SEED if args.seed is None else args.seed,
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
                         command=["asdm", *(argv_shown or sys.argv[1:])], progress=not args.quiet,
                         timeout=args.timeout, images=args.images, pack=args.pack,
-                        self_contained=args.self_contained)
+                        self_contained=args.self_contained,
+                        executor=args.executor or ("dask" if args.scheduler else "local"), scheduler=args.scheduler)
         notebooks = [r for r in res.reports if r.get("kind", "report") in ("report", "realisation")]
         outputs = [r for r in res.reports if r.get("kind") == "output"]
         print(f"run folder: {res.run_dir}")

@@ -32,7 +32,7 @@ from .outputs import write_text_atomic
 
 __all__ = ["execute_notebook", "check_parameters", "worker_init", "start_guardian", "RUN_TOKEN_ENV",
            "kill_run_processes", "worker_pids", "remove_connection_dir", "WARM_ENGINE", "PLOTLY_JS_FILE",
-           "write_plotly_js"]
+           "write_plotly_js", "use_connection_dir", "stop_warm_kernel"]
 
 WARM_ENGINE = "asdm-warm-kernel"
 #: Environment variable that every process of a run inherits (workers, kernels): how the guardian finds them.
@@ -124,8 +124,12 @@ def remove_connection_dir(connection_dir: Path) -> None:
     shutil.rmtree(connection_dir, ignore_errors=True)
 
 
-def _guard(parent_pid: int, token: str, connection_dir: str, marker: str) -> None:
-    """The guardian's loop: wait for the batch to end; if it died without finishing, clean up after it."""
+def _guard(parent_pid: int, token: str, connection_dir: str, markers: list[str]) -> None:
+    """The guardian's loop: wait for the batch to end; if it died without finishing, clean up after it.
+
+    ``markers``: the unfinished markers of the batch's run folders; those still present when the
+    batch dies (runs it had not finished) are marked as killed.
+    """
     os.setsid()  # not in the batch's process group: a Ctrl-C or kill of the group leaves it to clean up
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while os.getppid() == parent_pid:
@@ -135,21 +139,26 @@ def _guard(parent_pid: int, token: str, connection_dir: str, marker: str) -> Non
         kill_run_processes(token, Path(connection_dir))
         time.sleep(0.1)
     remove_connection_dir(Path(connection_dir))
-    m = Path(marker)
-    if m.exists():
-        try:
-            with open(m, "a", encoding="utf-8") as fh:
-                fh.write(f"killed: the batch (pid {parent_pid}) stopped without finishing; its workers and kernels "
-                         f"were stopped at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n")
-        except OSError:
-            pass
+    for marker in markers:
+        m = Path(marker)
+        if m.exists():
+            try:
+                with open(m, "a", encoding="utf-8") as fh:
+                    fh.write(f"killed: the batch (pid {parent_pid}) stopped without finishing; its workers and "
+                             f"kernels were stopped at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n")
+            except OSError:
+                pass
     os._exit(0)
 
 
-def start_guardian(token: str, connection_dir: Path, marker: Path):
-    """Start the guardian of a run; call ``.kill()`` on the result when the run has cleaned up itself."""
+def start_guardian(token: str, connection_dir: Path, marker):
+    """Start the guardian of a batch; call ``.kill()`` on the result when the batch has cleaned up itself.
+
+    ``marker``: the unfinished marker of the run folder, or a list of them (several runs on one executor).
+    """
+    markers = [str(m) for m in (marker if isinstance(marker, (list, tuple)) else [marker])]
     ctx = multiprocessing.get_context("fork")
-    g = ctx.Process(target=_guard, args=(os.getpid(), token, str(connection_dir), str(marker)), daemon=False,
+    g = ctx.Process(target=_guard, args=(os.getpid(), token, str(connection_dir), markers), daemon=False,
                     name="asdm-guardian")
     g.start()
     return g
@@ -288,7 +297,7 @@ def _warm_kernel(kernel_name: str, cwd: str):
     from jupyter_core.utils import run_sync
 
     km = _WARM.get("km")
-    if km is not None and (_WARM.get("cwd") != cwd or not km.is_alive()):
+    if km is not None and not km.is_alive():
         _shutdown_warm_kernel()
         km = None
     if km is None:
@@ -315,11 +324,15 @@ def _warm_kernel(kernel_name: str, cwd: str):
             multiprocessing.util.Finalize(None, _shutdown_warm_kernel, exitpriority=10)
             _WARM["finaliser"] = True
     else:
+        # A report of another run folder (several runs share one executor) moves the kernel there rather than
+        # starting a new one: a start costs more than the report.
+        move = f"__import__('os').chdir({cwd!r}); " if _WARM.get("cwd") != cwd else ""
         reply = run_sync(_WARM["kc"].execute_interactive)(
-            "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1",
+            move + "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1",
             store_history=False, timeout=60, output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
             raise RunError(f"could not reset the worker's kernel: {reply['content'].get('evalue')}")
+        _WARM["cwd"] = cwd
     return km, _WARM["kc"]
 
 
@@ -387,6 +400,27 @@ def _shutdown_warm_kernel() -> None:
             else:
                 km.cleanup_resources()
         except Exception:  # a kernel that is already gone needs no shutting down
+            pass
+
+
+def use_connection_dir(connection_dir: str) -> None:
+    """Where this worker's kernels keep their connection files and sockets (a worker not started by
+    :func:`worker_init`, e.g. a Dask worker)."""
+    os.makedirs(connection_dir, exist_ok=True)
+    _WARM["connection_dir"] = connection_dir
+
+
+def stop_warm_kernel() -> None:
+    """Kill this worker's kernel now and remove its connection files (a worker closing, or a run stopped)."""
+    _kill_warm_kernel()
+    km = _WARM.pop("km", None)
+    kc = _WARM.pop("kc", None)
+    _WARM.pop("cwd", None)
+    for close in (getattr(kc, "stop_channels", None), getattr(km, "cleanup_resources", None)):
+        try:
+            if close is not None:
+                close()
+        except Exception:  # a kernel already gone leaves nothing to close
             pass
 
 
