@@ -44,7 +44,7 @@ from .dashboard import (HEADLINE_ROWS, QUICK_DRAWS, QUICK_SEED, gate_status_colo
                         quick_monte_carlo, threshold_flags)
 from .browser_buttons import CopyButton, DownloadButton
 from .live_mc import LatestOnly
-from .take_away import chart_png_bytes, settings_workbook_bytes, table_tsv
+from .take_away import chart_png_bytes, settings_filename, settings_workbook_bytes, source_line, table_tsv
 from .reference import PROJECT_ROOT
 from .report import resolve_data_dir
 from .scenario_compare import BASE_LABEL, ScenarioComparison, compare_scenarios, scenario_settings
@@ -693,7 +693,7 @@ class Explorer(W.VBox):
         self.copy_comparison = CopyButton(label="Copy comparison")
         self.copy_comparison.add_class("asdm-copy-comparison")
         self.download_settings = DownloadButton(
-            self._settings_workbook, filename_of=lambda: f"{self.appraisal.id}-{self.option_id}-{self.stage}-settings.xlsx",
+            self._settings_workbook, filename_of=lambda: settings_filename(self.appraisal, self.option_id, self.stage),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", label="Settings workbook",
             tooltip_text="Download the current settings as a workbook in the format of the Excel import "
                          "(asdm import-excel reads it back)")
@@ -1048,19 +1048,7 @@ class Explorer(W.VBox):
 
     def chart_source(self) -> str:
         """The source line printed under a downloaded chart: the appraisal, the settings and the suite."""
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            v = version("asdm")
-        except PackageNotFoundError:
-            v = "(not installed)"
-        ov = self.overrides
-        changed = ("saved assumptions" if not ov else f"{len(ov)} driver(s) changed from the saved assumptions: "
-                   + ", ".join(f"{driver_label(p, self.appraisal.options[self.option_id])} "
-                               f"{format_value(self.controls[p].spec, x, self.appraisal.first_year)}"
-                               for p, x in sorted(ov.items())))
-        return (f"Source: {self.appraisal.title}, {self.appraisal.council or ''}; {self.stage.upper()}, {changed}. "
-                f"asdm {v} assumptions explorer; NPVs real at {self.appraisal.price_base} prices.")
+        return source_line(self.appraisal, self.option_id, self.stage, self.overrides)
 
     def chart_png(self, name: str) -> bytes:
         """A chart of the explorer as a print-quality PNG with the illustrative mark and the source line."""
