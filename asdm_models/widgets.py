@@ -1076,9 +1076,9 @@ class Explorer(W.VBox):
         fc = headline_figures(a, c, self.compare_mc) if c is not None else None
         saved = self._saved_figures(r.option)
         # Flags: against this option's saved figures; a Monte Carlo figure only once both are known.
+        # (a test "not assessed" until the Monte Carlo is in never counts as a flip; the recommendation waits for it)
         flags = threshold_flags(fr, saved if self.mc is not None else {k: v for k, v in saved.items()
-                                                                     if k not in _MC_KEYS and k != "gate_tests"
-                                                                     and k != "gate"})
+                                                                     if k not in _MC_KEYS and k != "gate"})
         cflags = threshold_flags(fc, self._saved_figures(c.option) if self.compare_mc is not None else None) \
             if fc is not None else {}
         self.shown = {"option": {k: v for k, v in fr.items() if k != "gate_tests"},

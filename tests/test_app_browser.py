@@ -230,7 +230,8 @@ def test_a_figure_that_crosses_a_threshold_is_flagged_where_it_appears(page, app
     assert "below zero" in cell.get_attribute("title")
     # The gate test on cash flips from pass to fail and its chip says so.
     chip = page.locator('.asdm-headline td.asdm-gate-chips .asdm-rag[data-metric="entity_lowest_cash_gbp"]')
-    _until(lambda: chip.get_attribute("data-result") == "fail", "the cash gate test to fail")
+    _until(lambda: chip.get_attribute("data-result") == "fail" and "flipped" in (chip.get_attribute("title") or ""),
+           "the cash gate test to fail and say it flipped")
     assert "asdm-rag-red" in chip.get_attribute("class") and "flipped" in chip.get_attribute("title")
 
 
