@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check an appraisal's data; exit 2 listing every problem")
-    v.add_argument("data_dir", type=Path)
+    v.add_argument("data_dir", type=Path, help="an appraisal folder or a portfolio folder")
 
     a = sub.add_parser("appraise", help="print the headline table for options and stages")
     a.add_argument("data_dir", type=Path)
@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--csv", type=Path, default=None, help="also write the table as CSV to this file")
 
     r = sub.add_parser("run", help="run the report notebooks for every option and stage (papermill) into a run folder")
-    r.add_argument("data_dir", type=Path)
+    r.add_argument("data_dir", type=Path, help="an appraisal folder, or a portfolio folder (portfolio.yaml): every "
+                   "appraisal's reports and the portfolio report")
     r.add_argument("--out", type=Path, default=None, help="output folder (default: reports/ of the project)")
     r.add_argument("--options", type=_csv, default=None, help="comma-separated option ids (default: all)")
     r.add_argument("--stages", type=_csv, default=None, help="comma-separated stages (default: obc,fbc)")
@@ -129,6 +130,15 @@ def _dispatch(args, argv_shown=None) -> int:
             setattr(args, name, _resolve(getattr(args, name)))
 
     if args.command == "validate":
+        from .portfolio import is_portfolio, load_portfolio
+
+        if is_portfolio(args.data_dir):
+            pf = load_portfolio(args.data_dir)
+            settled = ", ".join(d for d, _how, _fig in pf.settled) or "none needed"
+            print(f"{args.data_dir}: valid portfolio ({len(pf.entries)} appraisals: "
+                  f"{', '.join(f'{e.id} ({e.option})' for e in pf.entries)}; shared assumptions agree or are settled "
+                  f"by wins: {settled}; {len(pf.input_files)} files read)")
+            return 0
         a = load_appraisal(args.data_dir)
         n_files = len(a.input_files)
         print(f"{args.data_dir}: valid ({len(a.options)} options, {len(a.scenarios)} scenarios, {n_files} files read)")
@@ -164,6 +174,10 @@ def _dispatch(args, argv_shown=None) -> int:
 
         if args.scheduler and args.executor == "local":
             raise RunError(f"--scheduler {args.scheduler}: a scheduler is for --executor dask, not --executor local")
+        from .portfolio import is_portfolio
+
+        if is_portfolio(args.data_dir):
+            return _run_portfolio(args, argv_shown)
         res = run_batch(args.data_dir, args.out, options=args.options, stages=args.stages, jobs=args.jobs,
                         seed=DEFAULT_SEED if args.seed is None else args.seed,
                         draws=DEFAULT_DRAWS if args.draws is None else args.draws, scenario=args.scenario,
@@ -245,8 +259,10 @@ def _dispatch(args, argv_shown=None) -> int:
         return 0
     if args.command == "verify":
         from .batch import verify_run
+        from .portfolio_run import is_portfolio_run, verify_portfolio_run
 
-        res = verify_run(args.run_dir, data_dir=args.data_dir)
+        verifier = verify_portfolio_run if is_portfolio_run(args.run_dir) else verify_run
+        res = verifier(args.run_dir, data_dir=args.data_dir)
         for d in res.differences:
             print(d)
         for n in res.notes:
@@ -258,6 +274,33 @@ def _dispatch(args, argv_shown=None) -> int:
         print(f"{len(res.differences)} difference{'s' if len(res.differences) != 1 else ''} found.", file=sys.stderr)
         return 1
     raise AssertionError(args.command)  # argparse only admits the commands above
+
+
+def _run_portfolio(args, argv_shown) -> int:
+    """``asdm run PORTFOLIO_DIR``: every appraisal's reports and the portfolio report on one executor."""
+    from .batch import DEFAULT_SEED
+    from .business_case import DEFAULT_DRAWS
+    from .portfolio_run import run_portfolio
+
+    for flag, value in (("--options", args.options), ("--scenario", args.scenario)):
+        if value:
+            raise RunError(f"{flag} is for one appraisal; a portfolio runs every option of each appraisal in the base "
+                           "case (run an appraisal's folder on its own for that)")
+    res = run_portfolio(args.data_dir, args.out, stages=args.stages, jobs=args.jobs,
+                        seed=DEFAULT_SEED if args.seed is None else args.seed,
+                        draws=DEFAULT_DRAWS if args.draws is None else args.draws,
+                        executor=args.executor or ("dask" if args.scheduler else "local"), scheduler=args.scheduler,
+                        timeout=args.timeout, progress=not args.quiet, command=["asdm", *(argv_shown or sys.argv[1:])],
+                        images=args.images, pack=args.pack, self_contained=args.self_contained)
+    print(f"portfolio run folder: {res.run_dir}")
+    for aid, rec in res.manifest["appraisal_runs"].items():
+        where = res.run_dir / rec["run_dir"] if rec.get("run_dir") else None
+        print(f"  {aid}: {rec['ok_reports']} of {rec['reports']} reports ok"
+              + (f" ({where.resolve()})" if where else "") + ("" if rec["status"] == "ok" else f"; FAILED: {rec['error']}"))
+    print(f"  portfolio report: {res.report['status']}" + (f" ({res.report['error']})" if res.report.get("error") else ""))
+    if not res.ok:
+        print("FAILED: the portfolio run is incomplete (see above)", file=sys.stderr)
+    return 0 if res.ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

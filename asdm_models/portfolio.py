@@ -1011,7 +1011,7 @@ def draws_bytes(mc: PortfolioDraws) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             b = io.BytesIO()
-            np.lib.format.write_array(b, np.ascontiguousarray(arr), allow_pickle=False)
+            np.lib.format.write_array(b, np.asarray(arr, order="C"), allow_pickle=False)  # keeps 0-d as 0-d
             z.writestr(info, b.getvalue())
     return buf.getvalue()
 
