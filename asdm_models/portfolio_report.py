@@ -57,8 +57,9 @@ def budget_figure(fig) -> go.Figure:
     out.update_yaxes(title_text="saving vs no change (cash)")
     met, tested = _years_met(fig)
     if tested:
-        title = (f"The chosen options together meet the combined savings target in {met} of its {tested} years "
-                 f"({p.years[p.target_years[0]]} to {p.years[p.target_years[-1]]}, cash)")
+        every = "both" if len(p.loaded) == 2 else "all"
+        title = (f"The chosen options together meet the combined savings target in {met} of the {tested} target "
+                 f"years {every} appraisals cover ({p.years[p.target_years[0]]} to {p.years[p.target_years[-1]]}, cash)")
     else:
         total = float(np.nansum(fig.combined_saving_gbp.to_numpy()))
         title = f"The chosen options together save {_m(total)} in cash against no change (no combined target stated)"
@@ -173,13 +174,18 @@ def _rebase(fig, e) -> float:
 
 def options_table(summary: pd.DataFrame) -> pd.DataFrame:
     """The chosen options side by side, from ``portfolio_summary.csv``'s rows (readable column names)."""
-    cols = {"appraisal": "appraisal", "name": "option counted", "decision": "decision", "stage": "stage",
-            "first_year": "from", "last_year": "to", "npsv_vs_no_change_gbp": "NPSV vs no change (own base)",
+    cols = {"appraisal": "appraisal", "name": "option counted", "decision": "decision (stage)", "years": "years",
+            "npsv_vs_no_change_gbp": "NPSV vs no change (own base)",
             "npsv_vs_no_change_at_portfolio_base_gbp": "NPSV vs no change (portfolio base)",
             "council_npv_vs_no_change_gbp": "council NPV vs no change", "payback_year": "payback",
             "gate": "gate", "p50_npsv_vs_no_change_gbp": "P50", "prob_beats_no_change": "chance of beating no change",
             "share_of_npsv_variance": "share of uncertainty", "peak_one_off_year": "one-off peak year",
-            "peak_one_off_nominal_gbp": "one-off peak", "status": "reports"}
+            "peak_one_off_nominal_gbp": "one-off peak", "status": "reports"}  # the CSV has every column
+    summary = summary.copy()
+    summary["decision"] = [f"{d} ({str(s).upper()})" if isinstance(d, str) else None
+                           for d, s in zip(summary["decision"], summary["stage"])]
+    summary["years"] = [f"{a} to {b}" if isinstance(a, str) else None
+                        for a, b in zip(summary["first_year"], summary["last_year"])]
     df = summary[list(cols)].rename(columns=cols).copy()
     df.loc[summary["row"] == "portfolio", "option counted"] = "All counted options"
     return df
