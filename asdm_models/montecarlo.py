@@ -50,6 +50,7 @@ from .appraisal import OptionInputs, build_inputs, propagate_inherited
 from .cashflows import evaluate
 from .discounting import to_nominal
 from .distributions import rank_to_pearson
+from .flows import pv_many
 
 __all__ = ["monte_carlo", "monte_carlo_all", "MonteCarloResult", "driver_uniforms", "as_generator", "BEATS_TOLERANCE_GBP",
            "monte_carlo_block", "DrawBlock", "chunk_bounds", "CHUNK"]
@@ -658,10 +659,12 @@ def monte_carlo_block(appraisal, option, stage: str, seed: int, start: int, stop
         ev, v = _evaluate_block(inp, drawn, ru, sl, shared)
         # The differences as one flow each: terms both share (the current service before go-live) cancel before
         # they meet the draws. PVs summed per draw (no product over draws: a slice gives the same numbers).
-        econ = np.broadcast_to((ev.flows["economic"] - ev_nc.flows["economic"]).values(), (n, T))
-        npsv_vs[sl] = (econ * f).sum(axis=1)
-        real = np.broadcast_to((ev.flows["council"] - ev_nc.flows["council"]).values(), (n, T))
-        council[sl] = (real * f).sum(axis=1)
+        d_econ = ev.flows["economic"] - ev_nc.flows["economic"]
+        d_council = ev.flows["council"] - ev_nc.flows["council"]
+        # Present values without the (draws x years) economic flow: coefficients meet the discount factors first.
+        pv_econ, pv_council = pv_many([d_econ, d_council], f)
+        npsv_vs[sl], council[sl] = np.broadcast_to(pv_econ, (n,)), np.broadcast_to(pv_council, (n,))
+        real = np.broadcast_to(d_council.values(), (n, T))  # by year: the budget saving needs it
         g, g_nc = v["gdp_deflator"], v_nc["gdp_deflator"]
         if np.array_equal(g, g_nc):
             saving[sl] = to_nominal(real, g)

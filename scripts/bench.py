@@ -116,6 +116,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--examples", nargs="*", default=EXAMPLES)
     ap.add_argument("--no-batch", action="store_true", help="skip the papermill batch timing (slowest part)")
+    ap.add_argument("--no-portfolio", action="store_true",
+                    help="skip the portfolio of 10 appraisals (issue 13: its batch on each executor takes minutes)")
     args = ap.parse_args()
     print(f"asdm benchmark: numpy {np.__version__}, Python {sys.version.split()[0]}\n")
     for name in args.examples:
@@ -162,6 +164,11 @@ def main() -> int:
               f"peak {mc['peak_mb']:.0f} MB (tracemalloc)")
         print(f"  baseline, one draw at a time through appraise(): {mc['per_call_ms']:.2f} ms per draw, "
               f"{mc['baseline']:,.0f} s for the same draws -> {mc['baseline'] / mc['wall']:,.0f}x faster")
+    if not args.no_portfolio:
+        from bench_portfolio import main as bench_portfolio
+
+        print("\n== portfolio of 10 appraisals (scripts/bench_portfolio.py)")
+        bench_portfolio()
     return 0
 
 
