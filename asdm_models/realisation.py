@@ -778,7 +778,8 @@ class Realisation:
     ``lines`` has one row per council line and year of outturn, then a ``total`` row per year (the council's
     net budget): ``forecast_nominal_gbp``, ``actual_nominal_gbp``, ``variance_nominal_gbp`` (actual -
     forecast; positive = favourable), ``variance_pct`` (of ``|forecast|``, a fraction; empty where nothing was
-    forecast), ``forecast_real_gbp``, ``actual_real_gbp``, the tolerances and ``status`` (red / amber / green:
+    forecast), ``forecast_real_gbp``, ``actual_real_gbp``, ``variance_real_gbp`` (the same at the price base: the
+    outturn deflated by the appraisal's GDP deflator, as the case's real figures are), the tolerances and ``status`` (red / amber / green:
     a favourable variance is green whatever its size, see :func:`rag_status`).
     """
 
@@ -937,13 +938,15 @@ def realisation(appraisal, actuals: Actuals | None = None) -> Realisation:
                          "forecast_nominal_gbp": Fn[i, j], "actual_nominal_gbp": A_nom[i, j],
                          "variance_nominal_gbp": A_nom[i, j] - Fn[i, j], "variance_pct": share[i, j],
                          "forecast_real_gbp": F_real[i, j], "actual_real_gbp": A_real[i, j],
+                         "variance_real_gbp": A_real[i, j] - F_real[i, j],
                          "amber": tol[i, 0], "red": tol[i, 1], "status": status[i, j],
                          "stated": (y, ln) in actuals.stated, "note": actuals.notes.get((y, ln), "")})
         ft, at = Fn[:, j].sum(), A_nom[:, j].sum()
         rows.append({"year": y, "line": "total", "label": "Total: council net budget", "kind": "",
                      "forecast_nominal_gbp": ft, "actual_nominal_gbp": at, "variance_nominal_gbp": at - ft,
                      "variance_pct": float(variance_share(at, ft)), "forecast_real_gbp": F_real[:, j].sum(),
-                     "actual_real_gbp": A_real[:, j].sum(), "amber": actuals.tolerance.amber,
+                     "actual_real_gbp": A_real[:, j].sum(),
+                     "variance_real_gbp": A_real[:, j].sum() - F_real[:, j].sum(), "amber": actuals.tolerance.amber,
                      "red": actuals.tolerance.red,
                      "status": str(rag_status(at, ft, actuals.tolerance.amber, actuals.tolerance.red)),
                      "stated": True, "note": ""})
@@ -1068,7 +1071,8 @@ def realisation_text(appraisal, result: Realisation) -> str:
     tol = result.tolerance
     out = [f"Benefits realisation: {result.name} against the {stage_label}",
            f"{appraisal.title} ({appraisal.id}); outturn {result.years[0]} to {result.years[-1]} "
-           f"({len(result.years)} year{'s' if len(result.years) != 1 else ''}), nominal cash, costs negative",
+           f"({len(result.years)} year{'s' if len(result.years) != 1 else ''}), nominal cash and real at the "
+           f"{appraisal.price_base} price base, costs negative",
            f"RAG: an adverse variance above {_pct(tol.amber)} of the forecast is amber, above "
            f"{_pct(tol.red)} red (per-line tolerances where realisation.yaml sets them); a favourable "
            "variance (more income, less cost) is green whatever its size.", ""]
@@ -1080,8 +1084,11 @@ def realisation_text(appraisal, result: Realisation) -> str:
             rows.append([r.label if r.line != "total" else "Total (council net budget)", _gbp(r.forecast_nominal_gbp),
                          _gbp(r.actual_nominal_gbp), format_gbp(r.variance_nominal_gbp, millions=False, signed=True),
                          format_pct(r.variance_pct) if not pd.isna(r.variance_pct) else "", r.status.upper()
-                         + ("" if r.stated or r.kind != "adjustment" else " (released)")])
-        out += _table(["line", "forecast", "actual", "variance", "var %", "RAG"], rows, {1, 2, 3, 4})
+                         + ("" if r.stated or r.kind != "adjustment" else " (released)"),
+                         _gbp(r.forecast_real_gbp), _gbp(r.actual_real_gbp),
+                         format_gbp(r.variance_real_gbp, millions=False, signed=True)])
+        out += _table(["line", "forecast", "actual", "variance", "var %", "RAG", "forecast real", "actual real",
+                       "variance real"], rows, {1, 2, 3, 4, 6, 7, 8})
         out.append("")
     out.append(f"Total variance over the years of outturn: {format_gbp(result.total_variance_nominal_gbp, signed=True, millions=False)}"
                f"; {result.red_lines} red and {result.count('amber')} amber line-years.")

@@ -496,14 +496,32 @@ def test_realisation_text(launched):
     lines = text.splitlines()
     assert lines[0] == "Benefits realisation: Council-owned leisure company (Teckal) against the full business case"
     energy = next(x for x in lines if x.strip().startswith("Energy and fuel"))
-    assert energy.split() == ["Energy", "and", "fuel", "-£950,000", "-£991,200", "-£41,200", "-4.3%", "AMBER"]
-    assert any(x.strip().startswith("Stranded overheads (council)") and x.endswith("RED") for x in lines)
+    # nominal, RAG, then real: 2026-27 is the price base year, so real = nominal there
+    assert energy.split() == ["Energy", "and", "fuel", "-£950,000", "-£991,200", "-£41,200", "-4.3%", "AMBER",
+                              "-£950,000", "-£991,200", "-£41,200"]
+    assert "nominal cash and real at the 2026-27 price base" in lines[1]
+    assert any(x.strip().startswith("Stranded overheads (council)") and "RED" in x.split() for x in lines)
     assert any("Optimism bias: revenue cost uplift" in x and "(released)" in x for x in lines)
     assert "Total variance over the years of outturn: -£97,720; 1 red and 3 amber line-years." in text
     npsv = next(x for x in lines if x.strip().startswith("NPSV against no change"))
     assert npsv.split()[-1] == "-£96,330"
     assert "staff_pay" not in text  # labels, not ids
     assert "Staff pay" in text and text.count("Staff pay") == 1  # not shown in 2027-28: nothing forecast or spent
+
+
+def test_actuals_are_shown_real_as_well_as_nominal(launched):
+    # Real = nominal deflated by the GDP deflator (2.0% in the fixture) from the price base 2026-27: one year in
+    # 2027-28, so real = nominal / 1.02; the real variance is actual real - forecast real.
+    res = launched[3]
+    df = res.lines
+    y1 = df[df["year"] == "2027-28"]
+    assert len(y1) > 3
+    np.testing.assert_allclose(y1["actual_real_gbp"], y1["actual_nominal_gbp"] / 1.02, rtol=1e-12)
+    np.testing.assert_allclose(y1["forecast_real_gbp"], y1["forecast_nominal_gbp"] / 1.02, rtol=1e-12)
+    np.testing.assert_allclose(df["variance_real_gbp"], df["actual_real_gbp"] - df["forecast_real_gbp"], rtol=0,
+                               atol=1e-6)
+    y0 = df[df["year"] == "2026-27"]
+    assert (y0["actual_real_gbp"] == y0["actual_nominal_gbp"]).all()
 
 
 def test_realisation_rows_are_plain(launched):
