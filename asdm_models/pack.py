@@ -526,7 +526,8 @@ def stage_content(run: RunFolder, stage: str) -> StageContent:
     pk = m.get("packages", {}) or {}
     prov_rows = [
         ["Run id", run.run_id], ["Started", _text(m.get("started"))], ["Finished", _text(m.get("finished"))],
-        ["Command", " ".join(map(str, m.get("command", [])))],
+        # A long argument (a list of option ids, a path) may break after a comma or slash, never run off the page.
+        ["Command", " ".join(map(str, m.get("command", []))).replace(",", ",\u200b").replace("/", "/\u200b")],
         ["Appraisal", f"{m.get('appraisal')} ({a.title})"],
         ["Options", ", ".join(m.get("options", []))], ["Stages", ", ".join(m.get("stages", []))],
         ["Scenario", _text(m.get("scenario"))], ["Monte Carlo", f"{int(m.get('draws', 0)):,} draws, seed {m.get('seed')}"],
