@@ -1174,7 +1174,9 @@ def _vfm_bound(doc, p, v, reference, col) -> float | None:
     if v is None:
         return None
     rules = getattr(reference, "value_for_money", None) if reference else None
-    names = list(rules.names) if rules is not None else []
+    if rules is None:  # the reference data did not load: that is the error already reported, not this bound
+        return None
+    names = list(rules.names)
     if isinstance(v, str) and v in names:
         return float(names.index(v))
     col.add(doc.error(p, f"{v!r} is not a value-for-money category; use one of {', '.join(names) or 'the categories'} "

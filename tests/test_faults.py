@@ -329,6 +329,8 @@ def test_a_reference_file_of_the_wrong_shape_is_a_clear_error(tmp_path, ref_file
     assert main(["validate", str(data)]) == 2
     err = one_line_error(capsys)
     assert expect in err and "unknown category" not in err  # no knock-on errors
+    # exactly one problem: the broken file, then the count (no value-for-money or other lines that follow from it)
+    assert err.strip().splitlines()[-1] == "1 problem found.", err
 
 
 @pytest.mark.parametrize("args, expect", [
