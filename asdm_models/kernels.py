@@ -258,9 +258,9 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
         watchdog = threading.Thread(target=guard, daemon=True, name="asdm-report-limit")
         watchdog.start()
     try:
-        papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
-                                   engine_name=engine, **engine_kwargs)
+        nb = papermill.execute_notebook(str(notebook), str(partial), parameters=params, kernel_name="python3",
+                                        progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
+                                        engine_name=engine, **engine_kwargs)
         if expired.is_set():
             raise TimeoutError("finished after its limit")
     except Exception as e:  # papermill raises its own error types and kernel errors; all mean "failed"
@@ -278,7 +278,8 @@ def execute_notebook(notebook: Path, out_ipynb: Path, params: dict, *, cwd: Path
         if watchdog is not None:
             watchdog.join()
     try:
-        nb = nbformat.read(partial, as_version=4)
+        # The notebook papermill returns is the one it wrote to ``partial``: no need to read it back.
+        nbformat.validate(nb)
         _strip_timing(nb)
         body = _export_html(nb, title, plotly_js=plotly_js, provenance=provenance)
         write_text_atomic(body, out_ipynb.with_suffix(".html"))
@@ -447,8 +448,12 @@ def _register_warm_engine() -> None:
             # completes (also on error, so a failed report keeps its partial notebook).
             output_path, nb_man.output_path = nb_man.output_path, None
             try:
-                return client.execute()
-            finally:
-                nb_man.output_path = output_path
+                result = client.execute()
+            except BaseException:
+                nb_man.output_path = output_path  # a dead or stopped kernel: the save on completion keeps what ran
+                raise
+            # Finished (a cell that raised included): papermill writes the notebook once more itself, so the save
+            # on completion would only write the same bytes twice.
+            return result
 
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
