@@ -30,6 +30,17 @@ def optimism_bias_uplift(upper: float, lower: float, mitigation: float) -> float
         Share of the gap between the bounds removed by evidence so far, 0 to 1. An OBC
         with early estimates mitigates little; an FBC with tendered prices mitigates most.
 
+    Returns
+    -------
+    float
+        The uplift, a fraction of the cost (0.13 = 13%).
+
+    Notes
+    -----
+    ``u = l + (1 - m) * (h - l)``, with ``h`` and ``l`` the upper and lower bounds and ``m`` the
+    mitigation (all fractions): the upper bound with no mitigation, the lower bound when fully mitigated,
+    a straight line between. A mitigation outside 0 to 1 is an error.
+
     References
     ----------
     HM Treasury, Green Book supplementary guidance: optimism bias (2003), section 3 and table 1:
@@ -63,6 +74,8 @@ def optimism_bias_on_costs(cost_gbp, uplift):
 
     Notes
     -----
+    ``OB_t = u * C_t``, with ``C_t`` the estimated cost (negative, £) and ``u`` the uplift (a fraction).
+
     The uplift stays in the kind of flow it uplifts: on a capital item it is capital (in a new
     entity's cash flow and balance sheet, never its profit and loss); on running costs or a contract
     price it is revenue. It is borne by whoever bears the cost. An uplift on a contract price is a
@@ -105,6 +118,9 @@ def benefits_shortfall(gain_gbp, shortfall_rate):
 
     Notes
     -----
+    ``SF_t = -f * max(g_t, 0)``, with ``g_t`` the line's gain over the current service (£ a year real)
+    and ``f`` the shortfall rate (a fraction).
+
     Applying the shortfall line by line to what each line gains makes it independent of how a saving
     is typed; a line that costs more is not netted against another's saving (the cost estimate has
     its own optimism bias). Transfers (rates relief, VAT, grants) follow statute or an agreement
@@ -142,6 +158,11 @@ def benefits_shortfall(gain_gbp, shortfall_rate):
 def triangular_mean(low, most_likely, high):
     """Mean of a triangular distribution: ``(low + most_likely + high) / 3``.
 
+    Notes
+    -----
+    ``mean = (a + c + b) / 3``, with ``a`` the lowest, ``c`` the most likely and ``b`` the highest value
+    (£ for a risk's impact).
+
     References
     ----------
     Vose, D. (2008), *Risk Analysis: A Quantitative Guide*, 3rd ed., the triangular distribution.
@@ -175,6 +196,9 @@ def risk_expected_value(probability, low, most_likely, high, from_year, to_year,
 
     Notes
     -----
+    ``EV_t = -p * (a + c + b) / 3 / (t_2 - t_1 + 1)`` for ``t_1 <= t <= t_2``, 0 elsewhere, with ``p`` the
+    probability, ``(a, c, b)`` the triangular impact (£) and ``t_1..t_2`` the window (year indices).
+
     The risk occurs at most once, in a year equally likely to be any of the window's, so its
     expected cost is spread evenly over the window. The Monte Carlo draws the same risk
     (occurrence, impact and year) instead of taking its mean.

@@ -15,6 +15,36 @@ __all__ = ["purchase_years", "residual_share", "depreciation"]
 def purchase_years(t, first_year, repeat_every_years=None):
     """1 in each year an item is bought: ``first_year``, then every ``repeat_every_years`` after.
 
+    Parameters
+    ----------
+    t : ndarray (T,)
+        Year index ``0..T-1``.
+    first_year : float or ndarray (cases, 1)
+        ``y``: the year index of the first purchase.
+    repeat_every_years : int, optional
+        ``k``: years between replacements (the asset's replacement cycle); None or 0 for a single purchase.
+
+    Returns
+    -------
+    ndarray (T,) or (cases, T)
+        1.0 in each purchase year, 0.0 in the others.
+
+    Notes
+    -----
+    With ``t`` the year index, ``y`` the first purchase year and ``k`` the replacement cycle in years,
+
+    ``b_t = 1 if t >= y and (t - y) mod k = 0, else 0``  (``k`` given), ``b_t = [t = y]``  (no ``k``).
+
+    ``b_t`` is a count of purchases (dimensionless); the engine multiplies it by the item's cost
+    (£ real at the price base) to place each purchase's capital cost in the year it is spent. Years
+    are whole: a ``first_year`` that is not a whole number matches no year.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs, capital costs included,
+    are counted in the years they are incurred over the whole appraisal period, so an asset whose life
+    ends within the period is bought again).
+
     Examples
     --------
     >>> import numpy as np
@@ -46,8 +76,29 @@ def residual_share(bought, life_years, n_years):
     Returns
     -------
     ndarray () or (cases, 1)
-        ``sum_s bought_s * clip((s + life - T) / life, 0, 1)``: a purchase in year ``s`` has used
-        ``T - s`` of its ``life`` years by the end of the period.
+        The number of purchases' worth of value left (a fraction of one purchase's cost for each purchase
+        still in service); with a case axis in ``bought`` or ``life_years``, a column per case.
+
+    Notes
+    -----
+    With ``b_s`` the purchases in year ``s`` (:func:`purchase_years`), ``L`` the useful life in years
+    and ``T`` the appraisal period in years,
+
+    ``R = sum_{s=0}^{T-1} b_s * clip((s + L - T) / L, 0, 1)``.
+
+    A purchase in year ``s`` has used ``T - s`` of its ``L`` years by the end of the period (a full
+    year's use in the year it is bought, as :func:`depreciation` charges), so the share of its cost left
+    is its straight-line written-down value ``1 - (T - s) / L``, never below 0 (fully used) or above 1.
+    ``R`` is dimensionless; the engine multiplies it by the item's cost (£ real at the price base) and
+    counts the result as a residual value in the last year of the period, ``T - 1``.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: the residual value of assets
+    at the end of the appraisal period is counted); IAS 16 *Property, Plant and Equipment*, paragraphs
+    50 and 62 (the depreciable amount allocated over the useful life; the straight-line method), as
+    adopted for local authorities by the CIPFA/LASAAC *Code of Practice on Local Authority Accounting
+    in the United Kingdom*, section 4.1.
 
     Examples
     --------
@@ -83,8 +134,23 @@ def depreciation(spend_gbp, life_years):
 
     Notes
     -----
+    With ``x_s`` the capital spent in year ``s`` (£ a year, nominal in the entity's accounts) and ``L``
+    the useful life in years,
+
+    ``dep_t = sum_{s <= t} x_s * (min(t - s + 1, L) - min(t - s, L)) / L``:
+
+    each year's share of the asset's life, a full year's charge in the year of spend and the last
+    part-year pro rata, so the charges on each purchase add up to its cost.
+
     The entity's accounts charge depreciation against profit; for tax, capital allowances replace it
     (:func:`asdm_models.tax.capital_allowances`).
+
+    References
+    ----------
+    FRS 102 *The Financial Reporting Standard applicable in the UK and Republic of Ireland*, section 17
+    (property, plant and equipment: depreciation over the useful life); IAS 16 *Property, Plant and
+    Equipment*, paragraphs 50 and 62 (systematic allocation of the depreciable amount; the straight-line
+    method).
 
     Examples
     --------

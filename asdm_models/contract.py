@@ -10,6 +10,36 @@ __all__ = ["fee_real_change", "management_fee", "provider_margin"]
 def fee_real_change(t, go_live, real_change):
     """``(1 + c) ** (t - L)`` from the go-live year ``L`` on: a fee that tapers (or rises) in real terms.
 
+    Parameters
+    ----------
+    t : ndarray (T,)
+        Year index.
+    go_live : float or ndarray (cases, 1)
+        The go-live year index ``L``.
+    real_change : float or ndarray (cases, 1)
+        ``c``: the agreed annual real-terms change in the fee, as a fraction (-0.05: 5% a year less).
+
+    Returns
+    -------
+    ndarray (T,) or (cases, T)
+        The fee's real-terms multiplier by year, dimensionless; 1 up to and including the go-live year.
+
+    Notes
+    -----
+    ``f_t = (1 + c) ** max(t - L, 0)``.
+
+    The go-live year's fee is the stated amount (``f_L = 1``); each later year changes it by ``c`` on
+    top of the contract's indexation clause, so ``c`` is a change in real terms (after general
+    inflation) and compounds. Before go-live no fee is paid (:func:`management_fee` multiplies by the
+    go-live mask), so the 1 there has no effect.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (values in real terms at
+    the price base; a price that changes relative to general inflation is shown as a real change);
+    HM Treasury, *Business Case Guidance for Projects* (2018), the commercial case (the payment
+    mechanism agreed in the contract).
+
     Examples
     --------
     >>> import numpy as np
@@ -45,9 +75,24 @@ def management_fee(amount_gbp, index, real_change, from_go_live):
 
     Notes
     -----
+    With ``A`` the go-live year's fee (£ a year real at the price base), ``I_t`` the real index of the
+    indexation clause, ``f_t`` the real change (:func:`fee_real_change`) and ``G_t`` 1 from go-live,
+
+    ``fee_t = -A * I_t * f_t * G_t``  (£ a year real; negative on the council's side).
+
     Amounts are at the price base and every index runs from it, as for every other line. A fee
     indexed to pay passes the real pay drift (pay above the GDP deflator) to the council; a fee
-    held in real terms leaves it with the provider, whose accounts then bear it.
+    held in real terms leaves it with the provider, whose accounts then bear it. The fee is an
+    internal payment between the council and the provider: it is in the council lens and the provider's
+    accounts but nets out of the economic case, which counts the provider's costs (and a private
+    provider's margin, :func:`provider_margin`) instead.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (real prices at the price
+    base, general inflation removed with the GDP deflator, relative price changes kept); HM Treasury,
+    *Business Case Guidance for Projects* (2018), the commercial case (payment mechanism and indexation
+    of the contract price).
 
     Examples
     --------
@@ -72,10 +117,29 @@ def provider_margin(operating_costs_gbp, margin_rate, from_go_live):
         The provider's operating costs by year (negative): staff, pensions, running costs, support,
         net of efficiencies, and the costs of new trading.
     margin_rate : float or ndarray (cases, 1)
+        The margin as a fraction of operating costs (0.06 = 6%).
+    from_go_live : ndarray (T,) or (cases, T)
+        1 from the go-live year.
+
+    Returns
+    -------
+    ndarray or Flow
+        The margin by year, negative with the costs (£ a year real).
 
     Notes
     -----
+    With ``C_t`` the provider's operating costs (£ a year real, negative), ``m`` the margin as a
+    fraction of cost and ``G_t`` 1 from go-live,
+
+    ``margin_t = m * C_t * G_t``.
+
     A resource cost in the economic case: the price of private delivery above its cost.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (social costs: the full cost of delivery, which for a
+    private provider includes the return it requires); HM Treasury, *Business Case Guidance for
+    Projects* (2018), the commercial case (the price and payment mechanism).
 
     Examples
     --------

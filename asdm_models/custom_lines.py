@@ -38,7 +38,27 @@ def line_profile(t, *, per: str, start, end=None, ramp_years=0.0, real_growth=0.
     Returns
     -------
     ndarray (T,) or (cases, T)
-        ``per == "once"``: ``[t == start]``; else ``[start <= t <= end] * ramp * (1 + g) ** (t - start)``.
+        The line's shape by year, dimensionless (the engine multiplies it by the amount and the index).
+
+    Notes
+    -----
+    With ``s`` the first year, ``e`` the last (``T - 1`` when ``end`` is None), ``n`` the ramp years and
+    ``g`` the real growth (a fraction a year):
+
+    * ``per == "once"``: ``p_t = [t = s]``;
+    * ``per == "year"``: ``p_t = [s <= t <= e] * r_t * (1 + g) ** max(t - s, 0)``, with the ramp
+      ``r_t = min((t - s + 1) / n, 1)`` (1 when ``n`` is 0);
+    * a restated running line (``go_live`` ``L`` and ``earlier_growth`` ``g_c`` given), with
+      ``M = max(L - 1, s)``: ``p_t = [s <= t <= e] * r_t * (1 + g_c) ** max(min(t, M) - s, 0) *
+      (1 + g) ** max(t - M, 0)``.
+
+    ``g`` is a change in real terms, on top of the line's index.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in
+    the years they occur; adjustments for inflation: real terms at the price base, real changes shown
+    explicitly).
 
     Examples
     --------

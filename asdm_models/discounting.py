@@ -18,8 +18,35 @@ __all__ = ["discount_factors", "npv", "to_nominal", "to_real", "real_growth_inde
 def year_rates(n_years: int, schedule: "str | float | DiscountSchedule" = "green_book", *, reference=None) -> np.ndarray:
     """The discount rate that applies to each year ``t = 0 .. n_years-1`` (year 0's is never used).
 
+    Parameters
+    ----------
+    n_years : int
+        Number of years, year 0 included.
+    schedule : str, float or DiscountSchedule
+        A schedule name from ``data/reference/discount_schedules.yaml``, a schedule object, or a flat
+        annual rate as a fraction.
+    reference : Reference, optional
+        Where named schedules are looked up; the project's reference data when omitted.
+
+    Returns
+    -------
+    ndarray, shape (n_years,)
+        The annual rate of each year, a fraction.
+
+    Notes
+    -----
+    ``r_t = rate_k`` for the band ``k`` with ``from_k <= t < from_{k+1}`` (the schedule's bands start at
+    the years ``from_k``); a flat rate ``r`` gives ``r_t = r`` in every year. For the standard schedule
+    ``r_t = 3.5%`` for ``t <= 30``, ``3.0%`` for ``31 <= t <= 75``, and so on.
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, Annex A6 (discounting), table 8 (the social time preference rate
+    and the declining long-term schedule).
+
     Examples
     --------
+    >>> from asdm_models.discounting import year_rates
     >>> r = year_rates(80)
     >>> float(r[30]), float(r[31]), float(r[75]), float(r[76])
     (0.035, 0.03, 0.03, 0.025)
@@ -66,6 +93,7 @@ def discount_factors(n_years: int, schedule: "str | float | DiscountSchedule" = 
 
     Examples
     --------
+    >>> from asdm_models.discounting import discount_factors
     >>> df = discount_factors(32)
     >>> round(float(df[1]), 6), round(float(df[30]), 6), round(float(df[31]), 6)
     (0.966184, 0.356278, 0.345901)
@@ -92,9 +120,23 @@ def npv(cashflows, factors) -> np.ndarray | float:
     Returns
     -------
     float or ndarray of shape (...)
+        The present value at year 0, in the units of the cash flows (£ real at the price base).
+
+    Notes
+    -----
+    ``NPV = sum_{t=0}^{T-1} c_t * D_t``, with ``c_t`` the cash flow of year ``t`` (£ a year real) and
+    ``D_t`` its discount factor (``D_0 = 1``). Cash flows of a year are taken to fall at a single point
+    in it, year 0 undiscounted. The number of cash flow years must equal the number of factors.
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, chapter 5 (discounting and social time preference; the net
+    present social value) and Annex A6 (discounting).
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from asdm_models.discounting import discount_factors, npv
     >>> npv([-100.0, 60.0, 60.0], discount_factors(3, 0.10)).round(2)
     np.float64(4.13)
     >>> npv(np.ones((2, 3)), [1.0, 0.5, 0.25]).tolist()
@@ -119,6 +161,11 @@ def to_nominal(real, gdp_deflator) -> np.ndarray:
     Year 0 is at the price base. ``gdp_deflator`` may be a scalar or have the leading shape of
     ``real`` without its year axis (one rate per draw).
 
+    Notes
+    -----
+    ``n_t = r_t * (1 + g) ** t``, with ``r_t`` the real cash flow of year ``t`` (£ at the price base),
+    ``g`` the annual GDP deflator (a fraction) and ``n_t`` cash of the day (nominal £).
+
     References
     ----------
     HM Treasury (2022), *The Green Book*, A6.2: real prices remove general inflation as
@@ -126,6 +173,7 @@ def to_nominal(real, gdp_deflator) -> np.ndarray:
 
     Examples
     --------
+    >>> from asdm_models.discounting import to_nominal
     >>> to_nominal([100.0, 100.0, 100.0], 0.02).round(2).tolist()
     [100.0, 102.0, 104.04]
     """
@@ -136,8 +184,19 @@ def to_nominal(real, gdp_deflator) -> np.ndarray:
 def to_real(nominal, gdp_deflator) -> np.ndarray:
     """Nominal cash to real terms at the price base: the inverse of :func:`to_nominal`.
 
+    Notes
+    -----
+    ``r_t = n_t / (1 + g) ** t``, with ``n_t`` nominal £ in year ``t``, ``g`` the annual GDP deflator (a
+    fraction, a scalar or one per leading row) and ``r_t`` £ real at the price base (year 0).
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, chapter 5, adjustments for inflation (nominal values converted
+    to real prices with the GDP deflator).
+
     Examples
     --------
+    >>> from asdm_models.discounting import to_real
     >>> to_real([100.0, 102.0, 104.04], 0.02).round(6).tolist()
     [100.0, 100.0, 100.0]
     """
@@ -151,8 +210,20 @@ def real_growth_index(n_years: int, nominal_rate, gdp_deflator) -> np.ndarray:
     A cost that rises with pay at 3% while general inflation is 2% grows by about 1% a
     year in real terms; that relative price effect stays in a real-terms appraisal.
 
+    Notes
+    -----
+    ``X_t = ((1 + n) / (1 + g)) ** t``, with ``n`` the nominal annual rate of the price (pay, energy)
+    and ``g`` the GDP deflator (fractions); dimensionless, 1 in year 0. It equals
+    :func:`asdm_models.indexation.real_index` for the same rates.
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, chapter 5, adjustments for inflation (relative price changes,
+    a price rising faster or slower than general inflation, are kept in a real-terms appraisal).
+
     Examples
     --------
+    >>> from asdm_models.discounting import real_growth_index
     >>> real_growth_index(3, 0.03, 0.02).round(6).tolist()
     [1.0, 1.009804, 1.019704]
     """

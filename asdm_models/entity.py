@@ -14,6 +14,33 @@ __all__ = ["profit_before_tax", "taxable_profit", "dividends"]
 def profit_before_tax(income_gbp, operating_costs_gbp, depreciation_gbp):
     """Profit before tax: ``income + operating costs - depreciation`` (costs negative, depreciation positive).
 
+    Parameters
+    ----------
+    income_gbp : float or ndarray (T,) or (cases, T)
+        The entity's income by year (positive), nominal £.
+    operating_costs_gbp : float or ndarray
+        Its operating costs by year (negative), nominal £.
+    depreciation_gbp : float or ndarray
+        The depreciation charge by year (positive), from :func:`asdm_models.capital.depreciation`.
+
+    Returns
+    -------
+    ndarray or float
+        Profit before tax by year, nominal £ (negative in a loss year).
+
+    Notes
+    -----
+    ``PBT_t = I_t + C_t - D_t``, with ``I_t`` income (>= 0), ``C_t`` operating costs (<= 0) and ``D_t``
+    depreciation (>= 0), all nominal £ a year. Capital spend is not a charge against profit (it is in
+    the cash flow and the balance sheet); depreciation spreads it over the asset's life. There are no
+    interest or other financing lines in the engine.
+
+    References
+    ----------
+    Companies Act 2006, s396 (a company's individual accounts: a balance sheet and a profit and loss
+    account); FRS 102, section 5 (statement of comprehensive income and income statement) and section
+    17 (depreciation of property, plant and equipment).
+
     Examples
     --------
     >>> from asdm_models.entity import profit_before_tax
@@ -26,7 +53,12 @@ def profit_before_tax(income_gbp, operating_costs_gbp, depreciation_gbp):
 def taxable_profit(profit_before_tax_gbp, depreciation_gbp, capital_allowances_gbp):
     """Taxable trading profit before losses: depreciation added back, capital allowances deducted.
 
-    ``profit before tax + depreciation - capital allowances``.
+    Notes
+    -----
+    ``TP_t = PBT_t + D_t - CA_t``, with ``PBT_t`` profit before tax, ``D_t`` the depreciation charged in
+    it and ``CA_t`` the capital allowances (:func:`asdm_models.tax.capital_allowances`), all nominal £ a
+    year. The result may be negative (a trading loss); losses are carried forward by
+    :func:`asdm_models.tax.taxable_profit_after_losses`.
 
     References
     ----------
@@ -57,7 +89,27 @@ def dividends(profit_after_tax_gbp, payout_rate, partner_equity_share=0.0):
     Returns
     -------
     tuple of ndarray
-        ``payout * max(PAT, 0) * (1 - partner share)`` and ``payout * max(PAT, 0) * partner share``.
+        The dividend to the council and the dividend to the partner by year, nominal £ (>= 0).
+
+    Notes
+    -----
+    With ``PAT_t`` the profit after tax (nominal £ a year), ``p`` the payout rate and ``s`` the
+    partner's equity share (fractions),
+
+    ``Div_t = p * max(PAT_t, 0)``, the council's ``Div_t * (1 - s)`` and the partner's ``Div_t * s``,
+
+    so the two add up to what is distributed, split in proportion to the equity. A loss year pays
+    nothing. The payout is on each year's profit: losses of earlier years are not netted first, so
+    where the entity has accumulated losses the dividend may exceed what s830 allows; keep the payout
+    rate at a level the entity's distributable reserves support. Both dividends are internal payments
+    (between the entity and its owners) and out of the economic case.
+
+    References
+    ----------
+    Companies Act 2006, s830 (distributions only out of profits available for the purpose: accumulated
+    realised profits less accumulated realised losses) and s829 (meaning of distribution); HM Treasury,
+    *The Green Book* (2022), on transfer payments (payments between parties that use no resources are
+    left out of social value).
 
     Examples
     --------

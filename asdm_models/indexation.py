@@ -63,8 +63,19 @@ def index_rate(rates, weights=None, cap=None, collar=None):
 
     Notes
     -----
+    ``r = clip(sum_i w_i * r_i, collar, cap)``, with ``r_i`` the nominal annual rates (fractions) and
+    ``w_i`` their weights; no cap or collar leaves that side unbounded.
+
     The cap and collar bind the basket's rate each year, which is how an indexation clause
-    "CPI, minimum 0%, maximum 3%" is applied.
+    "CPI, minimum 0%, maximum 3%" is applied. The rate is nominal: :func:`real_index` turns it into a
+    real-terms index against the GDP deflator.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (real prices at the price base,
+    general inflation removed with the GDP deflator, relative price changes kept); HM Treasury, *Business Case
+    Guidance for Projects* (2018), the commercial case (the payment mechanism, including how the price is
+    indexed).
 
     Examples
     --------
@@ -152,7 +163,15 @@ def growth_from_go_live(t, go_live, current_rate, option_rate):
     -----
     The option states a new growth rate, not a new starting point: its growth applies to the
     year-on-year change into its go-live year and after, never to the years before it (the
-    current service runs unchanged until go-live). With equal rates it is ``(1 + c) ** t``.
+    current service runs unchanged until go-live). With equal rates it is ``(1 + c) ** t``. With ``c`` and
+    ``o`` the annual real growth rates (fractions), ``L`` the go-live year index and ``M = max(L - 1, 0)``:
+    ``G_t = (1 + c) ** min(t, M) * (1 + o) ** max(t - M, 0)`` (dimensionless, 1 in year 0).
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (real prices at the price base,
+    general inflation removed with the GDP deflator, relative price changes kept); chapter 5 also compares
+    each option with business as usual, which runs until the option goes live.
 
     Examples
     --------
@@ -188,6 +207,32 @@ def _power(base, exponent):
 def compound_from(t, start, rate):
     """``(1 + rate) ** (t - start)`` from ``start`` on, 1 before: growth that begins with a line.
 
+    Parameters
+    ----------
+    t : ndarray (T,)
+        Year index.
+    start : float or ndarray (cases, 1)
+        ``s``: the first year of the line.
+    rate : float or ndarray (cases, 1)
+        ``g``: the annual real growth, as a fraction.
+
+    Returns
+    -------
+    ndarray (T,) or (cases, T)
+        The growth multiplier by year, dimensionless.
+
+    Notes
+    -----
+    ``c_t = (1 + g) ** max(t - s, 0)``: 1 up to and including the first year, compounding each year after.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (real prices at the price base,
+    general inflation removed with the GDP deflator, relative price changes kept); real growth is a real
+    change shown explicitly.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from asdm_models.indexation import compound_from
     >>> compound_from(np.arange(4), 1, 0.1).round(6).tolist()
@@ -214,7 +259,19 @@ def ramp(t, start, years):
 
     Notes
     -----
-    A two-year ramp reaches half in its first year and all of it in the second.
+    With ``s`` the first year and ``n`` the years to full effect,
+
+    ``r_t = 0`` for ``t < s``; ``r_t = clip((t - s + 1) / n, 0, 1)`` for ``t >= s`` (``r_t = 1`` when
+    ``n`` is 0).
+
+    A two-year ramp reaches half in its first year and all of it in the second. ``r_t`` is a share
+    (dimensionless): the engine multiplies it by a year's saving or income (£ a year real).
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in the
+    years they occur, against business as usual) and Annex A6 (discounting from year 0, the present); a saving
+    or income counted in the years it is expected to be delivered, not all from the first.
 
     Examples
     --------
@@ -236,6 +293,17 @@ def ramp(t, start, years):
 def from_year(t, start):
     """1 from year ``start`` on, 0 before.
 
+    Notes
+    -----
+    ``m_t = [t >= s]`` (1.0 or 0.0), with ``s`` the first year index.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in
+    the years they occur, against business as usual) and Annex A6 (discounting from year 0, the present).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from asdm_models.indexation import from_year
     >>> from_year(np.arange(4), 2).tolist()
@@ -247,6 +315,17 @@ def from_year(t, start):
 def in_years(t, first, last):
     """1 in the years ``first..last`` (inclusive), 0 elsewhere.
 
+    Notes
+    -----
+    ``m_t = [a <= t <= b]`` (1.0 or 0.0), with ``a`` and ``b`` the first and last year indices.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in
+    the years they occur, against business as usual) and Annex A6 (discounting from year 0, the present).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from asdm_models.indexation import in_years
     >>> in_years(np.arange(5), 1, 3).tolist()
@@ -258,6 +337,17 @@ def in_years(t, first, last):
 def in_year(t, year):
     """1 in year ``year`` only.
 
+    Notes
+    -----
+    ``m_t = [t = y]`` (1.0 or 0.0), with ``y`` the year index: a one-off amount placed in its year.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in
+    the years they occur, against business as usual) and Annex A6 (discounting from year 0, the present).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from asdm_models.indexation import in_year
     >>> in_year(np.arange(3), 1).tolist()
@@ -271,6 +361,18 @@ def go_live_masks(t, go_live):
 
     DESIGN section 2: before an option's go-live year the current service runs unchanged.
 
+    Notes
+    -----
+    ``post_t = [t >= L]`` and ``before_t = 1 - post_t`` (1.0 or 0.0), with ``L`` the go-live year index.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (shortlist appraisal: costs and benefits counted in the
+    years they occur, against business as usual) and Annex A6 (discounting from year 0, the present): before
+    an option goes live its years are those of business as usual.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from asdm_models.indexation import go_live_masks
     >>> [m.tolist() for m in go_live_masks(np.arange(3), 1)]

@@ -18,6 +18,21 @@ def running_cost(amount_gbp, index):
     index : ndarray (T,) or (cases, T)
         The real index it follows (prices, energy: :func:`~asdm_models.indexation.real_index`).
 
+    Returns
+    -------
+    ndarray (T,) or (cases, T)
+        The cost by year (negative), £ a year real.
+
+    Notes
+    -----
+    ``C_t = -A * I_t``, with ``A`` a year's cost at the price base (£ a year real) and ``I_t`` the real
+    index (dimensionless, 1 in year 0): a cost that rises faster than the GDP deflator grows in real terms.
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5, adjustments for inflation (real prices at the price
+    base, general inflation removed with the GDP deflator, relative price changes kept).
+
     Examples
     --------
     >>> import numpy as np
@@ -47,8 +62,17 @@ def efficiency_saving(costs_gbp, efficiency_rate, ramp_share):
 
     Notes
     -----
+    ``S_t = -C_t * e * r_t``, with ``C_t`` the costs (negative, £ a year real), ``e`` the efficiency rate
+    (a fraction) and ``r_t`` the ramp share (0 to 1), so ``S_t >= 0``.
+
     Stated as a rate or by restating the cost (fewer FTE, a lower budget), the saving is the same
     money; the benefits shortfall treats both alike (:func:`asdm_models.adjustments.benefits_shortfall`).
+
+    References
+    ----------
+    HM Treasury, *The Green Book* (2022), chapter 5 (a saving is a cost avoided against business as usual,
+    counted in the years it is delivered; uncertainty, risk and optimism bias); HM Treasury, Green Book
+    supplementary guidance: optimism bias (2003) (benefits are over-estimated as well as costs).
 
     Examples
     --------

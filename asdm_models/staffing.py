@@ -61,6 +61,23 @@ def employer_pension(staff_pay_gbp, employer_rate):
     employer_rate : float or ndarray (cases, 1)
         LGPS (or other scheme) employer contribution rate as a fraction of pay.
 
+    Returns
+    -------
+    ndarray or Flow
+        Employer pension contributions by year (negative), £ a year real.
+
+    Notes
+    -----
+    ``E_t = P_t * e``, with ``P_t`` staff pay (negative, £ a year real) and ``e`` the employer
+    contribution rate (a fraction of pay), so the contributions follow pay, real pay drift included. One
+    rate for the whole period: a change at a later actuarial valuation, or a deficit lump sum, is not
+    modelled separately (state it in the rate, or as a line).
+
+    References
+    ----------
+    Local Government Pension Scheme Regulations 2013 (SI 2013/2356), reg 62 (actuarial valuation and the
+    rates and adjustments certificate) and reg 67 (employer's contributions at the certified rate).
+
     Examples
     --------
     >>> import numpy as np
@@ -74,7 +91,28 @@ def employer_pension(staff_pay_gbp, employer_rate):
 def pension_bond(bond_gbp, profile):
     """The admitted-body bond or guarantee premium a provider pays to join the LGPS (a cost each year).
 
-    ``-bond_gbp * profile``, with ``profile`` the years it is paid (constant in real terms).
+    Parameters
+    ----------
+    bond_gbp : float or ndarray (cases, 1)
+        A year's premium for the bond or guarantee at the price base, £.
+    profile : ndarray (T,) or (cases, T), or Flow
+        The years it is paid (1 in each).
+
+    Returns
+    -------
+    ndarray or Flow
+        The premium by year (negative), £ a year real.
+
+    Notes
+    -----
+    ``B_t = -b * p_t``, with ``b`` a year's premium (£ a year real, constant in real terms) and ``p_t`` 1
+    in each year it is paid. A resource cost to the provider (the price of insuring the fund against its
+    exit or failure).
+
+    References
+    ----------
+    Local Government Pension Scheme Regulations 2013 (SI 2013/2356), reg 3(1)(b) and Schedule 2 Part 3
+    (admission bodies: the admission agreement, the risk assessment and the indemnity or bond it requires).
 
     Examples
     --------
@@ -135,8 +173,11 @@ def apprenticeship_levy(staff_pay_gbp, levy_rate, allowance_gbp):
 def transfer_one_off(amount_gbp, go_live_year_mask):
     """A one-off cost of the transfer borne by the council in the go-live year: redundancy, pension strain.
 
-    ``-amount_gbp * [t == go-live]``. Redundancy and pension strain are transfers (payments to
-    individuals and the pension fund): in the council lens, not the economic case.
+    Notes
+    -----
+    ``X_t = -A * [t = L]``, with ``A`` the one-off amount (£ real at the price base) and ``L`` the go-live
+    year. Redundancy and pension strain are transfers (payments to individuals and the pension fund): in
+    the council lens, not the economic case.
 
     References
     ----------
