@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import json
 import shutil
 import time
 from pathlib import Path
@@ -241,3 +242,27 @@ def test_money_never_uses_a_hyphen():
     assert money(-1097367.2) == "\u2212£1,097,367"
     assert money_m(-25_400_000) == "\u2212£25.4m"
     assert re.fullmatch(r"[−+]?£[\d,.]+m?", signed_m(1_380_000))
+
+
+def test_verify_catches_a_doctored_pack_slide_deck_or_workbook(run, tmp_path):
+    # asdm pack (write_extras) records the pack and the slides in the run's manifest with their sha256, as the run
+    # itself records results.xlsx: verify then names any of them changed after the run.
+    from asdm_models.batch import write_extras
+    from asdm_models.verify import verify_run
+
+    copy = tmp_path / run.run_dir.name
+    shutil.copytree(run.run_dir, copy, symlinks=True)
+    for f in ("pack-obc.pdf", "slides-obc.pptx"):  # the module's packed fixture wrote these outside the manifest
+        (copy / f).unlink(missing_ok=True)
+    entries = write_extras(copy, pack=True, pptx=True)
+    assert [e["status"] for e in entries] == ["ok"]
+    outputs = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert {"pack-obc.pdf", "slides-obc.pptx", "results.xlsx"} <= set(outputs)
+    assert verify_run(copy).ok
+    for name in ("pack-obc.pdf", "slides-obc.pptx", "results.xlsx"):
+        original = (copy / name).read_bytes()
+        (copy / name).write_bytes(original + b"\0")
+        res = verify_run(copy)
+        assert any(d.startswith(f"output {name}: changed since the run") for d in res.differences), res.differences
+        (copy / name).write_bytes(original)
+    assert verify_run(copy).ok
