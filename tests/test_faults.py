@@ -304,6 +304,29 @@ def test_a_symlink_loop_fails_its_option_only(tmp_path, capsys):
     assert set(a.broken_options) == {"outsourcing", "outsourcing2"} and "trading_company" in a.options
 
 
+def test_in_a_batch_a_400_digit_number_and_a_symlink_loop_fail_their_options_only(tmp_path, capsys):
+    # The batch itself, not only the loader: the good options' reports are written, the broken ones are marked
+    # failed in summary.csv with the reason, and the run exits 1.
+    data = copy_leisure(tmp_path)
+    p = data / "options" / "outsourcing.yaml"
+    p.write_text(p.read_text().replace("amount_gbp: 180000", "amount_gbp: " + "9" * 400, 1))
+    (data / "options" / "joint_venture.yaml").unlink()
+    os.symlink("jv2.yaml", data / "options" / "joint_venture.yaml")
+    os.symlink("joint_venture.yaml", data / "options" / "jv2.yaml")
+    out = tmp_path / "out"
+    code = main(["run", str(data), "--out", str(out), "--options", "no_change,outsourcing,joint_venture",
+                 "--stages", "obc", "--draws", "50", "--jobs", "2", "--quiet"])
+    printed = capsys.readouterr()
+    assert code == 1 and "Traceback" not in printed.err, printed
+    (run_dir,) = (out / "example_leisure").glob("2*")
+    summary = pd.read_csv(run_dir / "summary.csv")
+    status = dict(zip(summary["option"], summary["status"]))
+    assert status == {"no_change": "ok", "outsourcing": "failed", "joint_venture": "failed"}
+    errors = dict(zip(summary["option"], summary["error"]))
+    assert "400 digits" in errors["outsourcing"] and "symbolic link loop" in errors["joint_venture"]
+    assert (run_dir / "no_change-obc.html").is_file() and not (run_dir / "outsourcing-obc.html").exists()
+
+
 def test_a_fifo_is_refused_without_hanging(tmp_path):
     data = copy_leisure(tmp_path)
     os.mkfifo(data / "options" / "x.yaml")
