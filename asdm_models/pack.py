@@ -53,7 +53,7 @@ import pandas as pd
 
 from .errors import RunError
 from .outputs import read_csv_written, write_bytes_atomic
-from .units import format_gbp, format_pct, format_probability
+from .units import format_gbp, format_pct, format_probability, gbp_m
 
 __all__ = ["write_pack", "load_run", "stage_content", "render_pdf", "money", "money_m", "signed_m", "probability",
            "minus", "inputs_digest", "PACK_TEMPLATE", "RunFolder", "StageContent"]
@@ -93,12 +93,14 @@ def money_m(x) -> str:
     >>> money_m(1829275.57), money_m(-233677.4)
     ('£1.83m', '−£0.23m')
     """
-    return "" if _missing(x) else minus(format_gbp(float(x), millions=True))
+    # The reports' one style, two decimals below £100m (£0.80m, £1.00m, never £1m); Typst keeps a minus with its
+    # figure itself, so without the word joiner the HTML reports need.
+    return gbp_m(x).replace("\u2060", "")
 
 
 def signed_m(x) -> str:
     """£m with its sign, for a change: ``+£1.38m``, ``−£0.23m``."""
-    return "" if _missing(x) else minus(format_gbp(float(x), millions=True, signed=True))
+    return gbp_m(x, signed=True).replace("\u2060", "")
 
 
 def probability(p) -> str:

@@ -240,7 +240,10 @@ def test_not_a_run_folder(tmp_path):
 
 def test_money_never_uses_a_hyphen():
     assert money(-1097367.2) == "\u2212£1,097,367"
-    assert money_m(-25_400_000) == "\u2212£25.4m"
+    # £m as in the reports (units.gbp_m): two decimals below £100m, so figures side by side line up (issue 10)
+    assert money_m(-25_400_000) == "\u2212£25.40m"
+    assert (money_m(1_000_000), money_m(800_000), money_m(94), money_m(123_456_789)) == \
+        ("£1.00m", "£0.80m", "£0.00m", "£123.5m")
     assert re.fullmatch(r"[−+]?£[\d,.]+m?", signed_m(1_380_000))
 
 
