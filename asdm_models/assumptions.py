@@ -77,7 +77,8 @@ GATE_METRICS = {
     # Green Book 2026: the value-for-money category (min/max name a category: poor, low, medium, high, very_high).
     "value_for_money": "Value-for-money category (appraisal summary table, Green Book 2026)",
     # Local-government tests (rules and sources in data/reference/local_government.yaml); n/a where they do not apply.
-    "teckal_years_failing": "Years the company fails the Teckal 80% activity test (Procurement Act 2023 Sch 2 para 2)",
+    # No figure here: gate_metric_description adds the appraisal's reference figures (the Teckal threshold).
+    "teckal_years_failing": "Years the company fails the Teckal activity test (Procurement Act 2023 Sch 2 para 2)",
     "vat_partial_exemption_cost_gbp": "Exempt input VAT lost to a partial-exemption breach (VATA 1994 s33)",
     "implied_subsidy_gbp": "Subsidy implied by a council loan below the market rate (Subsidy Control Act 2022)",
     "pension_arrangement_stated": "Pension arrangement stated for the staff who transfer (1 = stated)",
@@ -85,6 +86,29 @@ GATE_METRICS = {
 #: Metrics that apply only to some options: a test of one is "n/a" (and does not count) where the option has none.
 GATE_METRICS_WHERE_APPLICABLE = ("entity_lowest_cash_gbp", "shortfall_vs_savings_target_gbp", "teckal_years_failing",
                                  "vat_partial_exemption_cost_gbp", "implied_subsidy_gbp", "pension_arrangement_stated")
+
+
+def gate_metric_description(metric: str, reference: Reference | None = None) -> str:
+    """The description of a gate metric (:data:`GATE_METRICS`) with the reference figures it depends on.
+
+    ``teckal_years_failing`` names the Teckal threshold of ``reference`` (``local_government.yaml``), worded by
+    :func:`~asdm_models.case_tests.rule_words`; without local-government reference data (or for any other metric)
+    the description is :data:`GATE_METRICS`'s, which states no figure.
+
+    Examples
+    --------
+    >>> from asdm_models.assumptions import gate_metric_description
+    >>> from asdm_models.reference import default_reference
+    >>> gate_metric_description("teckal_years_failing", default_reference())
+    'Years the company fails the Teckal activity test (...): more than 80% of its turnover for the council'
+    """
+    text = GATE_METRICS.get(metric, "")
+    rules = getattr(reference, "local_government", None)
+    if metric == "teckal_years_failing" and rules is not None:
+        from .case_tests import rule_words  # a report module: imported when used, not with the data model
+
+        text = f"{text}: more than {rule_words(rules).teckal_threshold} of its turnover for the council"
+    return text
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1013,7 +1037,8 @@ def load_appraisal(path: str | Path, *, partial: bool = False) -> Appraisal:
                                                               "number (pounds, a probability or a count)"))
             if g.min is None and g.max is None:
                 col.add(doc.error(("gates", s, i), "a gate test needs min or max"))
-            tests.append(GateTest(g.metric, lo, hi, g.required, g.description or GATE_METRICS.get(g.metric, "")))
+            tests.append(GateTest(g.metric, lo, hi, g.required,
+                                  g.description or gate_metric_description(g.metric, reference)))
         gates[s] = tuple(tests)
 
     # Appraisal-level uncertainty: economy drivers, current-service drivers and the fields of its lines.

@@ -8,13 +8,17 @@ its own module and each parameter from reference data with its source:
   and for an appraisal longer than 50 years the NPSV at the **long-horizon discount schedule** beside the
   standard one (Green Book 2026);
 * **Teckal** (Procurement Act 2023, Schedule 2 paragraph 2; Procurement Regulations 2024 reg 42A): the share of a
-  council-controlled company's turnover carried out for the council, averaged over three years, by year;
-* **VAT partial exemption** (VATA 1994 s33; HMRC PE62250): the council's exempt input VAT against the 5% / £625 a
-  month limit under the option, and the cost of a breach;
+  council-controlled company's turnover carried out for the council, averaged over the reference data's window of
+  years, by year, against its threshold (the share must be more than it);
+* **VAT partial exemption** (VATA 1994 s33; HMRC PE62250): the council's exempt input VAT under the option against
+  the reference data's limit (a share of its total input VAT or an amount a month, whichever is greater), and the
+  cost of a breach;
 * **subsidy control** (Subsidy Control Act 2022 ss2-3): the subsidy implied by a council loan below the market rate;
 * **pensions**: the arrangement the case assumes for staff who transfer, and whether one is stated.
 
-:meth:`CaseTests.metrics` gives the figures the gates test and ``summary.csv`` records.
+:meth:`CaseTests.metrics` gives the figures the gates test and ``summary.csv`` records. The report sentences
+(:func:`teckal_sentence`, :func:`vat_sentence`) word the rules with the figures of the appraisal's reference data
+(:func:`rule_words`), so a change to ``data/reference/local_government.yaml`` changes the words with the figures.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from .adjustments import triangular_mean
 from .discounting import to_nominal
 from .local_government import (implied_loan_subsidy_gbp, option_vat_position, pension_arrangement, pension_sentence,
                                teckal_activity_share, teckal_first_failure, vat_partial_exemption)
-from .units import format_gbp
+from .reference import LocalGovernmentRules, default_reference
+from .units import format_gbp, format_pct
 from .value_for_money import VfmResult, appraisal_summary_table, needs_long_horizon_test, vfm_category
 
 __all__ = ["CaseTests", "case_tests", "teckal_turnover", "gains_and_costs", "gate_metrics_of_row", "teckal_sentence", "vat_sentence",
-           "subsidy_sentence", "EXTERNAL_TRADING_LINES", "CASE_TEST_COLUMNS"]
+           "subsidy_sentence", "RuleWords", "rule_words", "EXTERNAL_TRADING_LINES", "CASE_TEST_COLUMNS"]
 
 #: Entity income lines that are trading with customers other than the council (everything else the entity
 #: earns, the council's fee and the public's fees for the council's service, is activity for the council).
@@ -44,6 +49,57 @@ CASE_TEST_COLUMNS = ["shortlist_role", "vfm_category", "vfm_benefit_cost_ratio",
                      "teckal_lowest_share", "teckal_first_failure_year", "teckal_years_failing",
                      "vat_partial_exemption_cost_gbp", "implied_subsidy_gbp", "pension_arrangement",
                      "pension_arrangement_stated"]
+
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _rules(rules: LocalGovernmentRules | None) -> LocalGovernmentRules:
+    return rules if rules is not None else default_reference().local_government
+
+
+def _share_words(x: float) -> str:
+    """A rate of the rules as the law words it: ``0.8`` -> ``80%``, ``0.825`` -> ``82.5%``."""
+    shown = format_pct(x, 2)[:-1]
+    return shown.rstrip("0").rstrip(".") + "%"
+
+
+@dataclass(frozen=True)
+class RuleWords:
+    """The figures of the local-government rules as a report words them, from :func:`rule_words`."""
+
+    teckal_threshold: str  # "80%": the share of turnover for the council must be more than this
+    teckal_window_years: int  # 3
+    teckal_window: str  # "three years": the window of years the share is averaged over
+    vat_share_limit: str  # "5%" of the council's total input VAT ...
+    vat_monthly_limit: str  # ... or "£625" a month, whichever is greater
+
+    @property
+    def vat_limit(self) -> str:
+        """The partial-exemption limit in a few words: ``5% (or £625 a month)``."""
+        return f"{self.vat_share_limit} (or {self.vat_monthly_limit} a month)"
+
+
+def rule_words(rules: LocalGovernmentRules | None = None) -> RuleWords:
+    """The Teckal threshold and window and the VAT partial-exemption limits of ``rules`` as words for a report.
+
+    Parameters
+    ----------
+    rules : LocalGovernmentRules, optional
+        The appraisal's reference data (``appraisal.reference.local_government``, or :attr:`CaseTests.rules`);
+        ``None``: the project's (``data/reference/local_government.yaml``).
+
+    Examples
+    --------
+    >>> from asdm_models.case_tests import rule_words
+    >>> w = rule_words()
+    >>> w.teckal_threshold, w.teckal_window, w.vat_limit
+    ('80%', 'three years', '5% (or £625 a month)')
+    """
+    lg = _rules(rules)
+    n = int(lg.teckal_window_years)
+    window = f"{_NUMBER_WORDS[n - 1] if 1 <= n <= len(_NUMBER_WORDS) else n} year{'s' if n != 1 else ''}"
+    return RuleWords(_share_words(lg.teckal_threshold), n, window, _share_words(lg.vat_share_limit),
+                     format_gbp(lg.vat_monthly_limit_gbp))
 
 
 @dataclass
@@ -70,6 +126,7 @@ class CaseTests:
     pension_text: str | None = None
     pension_applies: bool = False
     notes: list = field(default_factory=list)
+    rules: LocalGovernmentRules | None = field(default=None, repr=False)  # tested against (None: the project's)
 
     def metrics(self) -> dict:
         """The gate metrics (``GATE_METRICS`` names) of these tests; ``None`` where a test does not apply."""
@@ -143,11 +200,11 @@ def _teckal_applies(option) -> bool:
 def _teckal(t: CaseTests, appraisal, result, option) -> None:
     if not _teckal_applies(option) or not option.is_new_entity:
         return
-    rules = appraisal.reference.local_government
+    rules = _rules(appraisal.reference.local_government)
     council, total = teckal_turnover(result)
     share = teckal_activity_share(council, total, rules=rules)
     first = teckal_first_failure(share, rules=rules)
-    threshold = rules.teckal_threshold if rules is not None else 0.8
+    threshold = rules.teckal_threshold
     tested = ~np.isnan(share)
     years = list(result.years)
     t.teckal = pd.DataFrame({
@@ -287,7 +344,7 @@ def case_tests(appraisal, result, *, tables: bool = True) -> CaseTests:
     ('admission_agreement_bond', True)
     """
     option = result.inputs.option
-    t = CaseTests(None, None)
+    t = CaseTests(None, None, rules=appraisal.reference.local_government)
     # expected cost of each risk: probability (of occurring once in its window) x the triangular mean impact, as the
     # risk register's expected value (asdm_models.adjustments.risk_expected_value spreads it over the window)
     risks = [{"description": k.description,
@@ -303,28 +360,49 @@ def case_tests(appraisal, result, *, tables: bool = True) -> CaseTests:
 
 
 def teckal_sentence(t: CaseTests) -> str | None:
-    """The Teckal finding in one sentence, or None where the test does not apply."""
+    """The Teckal finding in one sentence, or None where the test does not apply.
+
+    The threshold and the window of years are those of the reference data the test was run against
+    (:attr:`CaseTests.rules`, worded by :func:`rule_words`).
+    """
     if t.teckal is None or not len(t.teckal):
         return None
+    w = rule_words(t.rules)
     if t.teckal_first_failure_year is None:
         return (f"The company passes the Teckal test in every year: at least {t.teckal_lowest_share:.1%} of its "
-                "turnover, averaged over three years, is for the council (the Act requires more than 80%).")
+                f"turnover, averaged over {w.teckal_window}, is for the council (the Act requires more than "
+                f"{w.teckal_threshold}).")
     return (f"The company fails the Teckal test from {t.teckal_first_failure_year}: as its external trading grows, "
-            f"the share of its turnover for the council, averaged over three years, falls to "
-            f"{t.teckal_lowest_share:.1%}, not more than 80%. From then the services agreement is no longer an "
-            "exempted contract: cap the company's external trading or plan a compliant procurement.")
+            f"the share of its turnover for the council, averaged over {w.teckal_window}, falls to "
+            f"{t.teckal_lowest_share:.1%}, not more than {w.teckal_threshold}. From then the services agreement is no "
+            "longer an exempted contract: cap the company's external trading or plan a compliant procurement.")
 
 
 def vat_sentence(t: CaseTests) -> str | None:
+    """The VAT partial-exemption finding in one sentence, or None where the test does not apply.
+
+    The limit is that of the reference data the test was run against (:attr:`CaseTests.rules`, worded by
+    :func:`rule_words`).
+    """
     if t.vat is None:
         return None
+    w = rule_words(t.rules)
     if t.vat_first_breach_year is None:
         worst = t.vat.loc[t.vat["exempt_share"].idxmax()]
         return (f"The council stays within the VAT partial-exemption limit in every year: its exempt input VAT is at "
-                f"most {worst['exempt_share']:.2%} of its total ({worst['year']}), against 5% (or £625 a month).")
-    return (f"The council breaches the VAT partial-exemption limit in {t.vat_first_breach_year}: all its exempt input "
-            f"VAT that year becomes irrecoverable, {format_gbp(t.vat_cost_gbp)} over the period, a cost the option must "
-            "carry or avoid (phasing the spend, opting to tax, or a special recovery method agreed with HMRC).")
+                f"most {worst['exempt_share']:.2%} of its total ({worst['year']}), against {w.vat_limit}.")
+    first = t.vat_first_breach_year
+    share = t.vat.loc[t.vat["year"] == first, "exempt_share"].iloc[0]
+    later = int(t.vat["breach"].sum()) - 1
+    if later == 0:
+        when, shown, lost = first, f"that year is {share:.2%} of its total", "all of it becomes irrecoverable"
+    else:
+        when = f"{first} and {later} later year{'s' if later > 1 else ''}"
+        shown = f"in {first} is {share:.2%} of its total"
+        lost = "all its exempt input VAT of a year in breach becomes irrecoverable"
+    return (f"The council breaches the VAT partial-exemption limit of {w.vat_limit} in {when}: its exempt input VAT "
+            f"{shown}, and {lost}, {format_gbp(t.vat_cost_gbp)} over the period, a cost the option must carry or "
+            "avoid (phasing the spend, opting to tax, or a special recovery method agreed with HMRC).")
 
 
 def subsidy_sentence(t: CaseTests, option) -> str | None:

@@ -23,6 +23,8 @@ import pandas as pd
 from .catalogue import suggest
 from .errors import DataError
 from .line_data import check_id
+from .local_government import collective_consultation_days
+from .reference import TupeLeadTimes, default_reference
 from .units import fy_label, gbp_full
 from .yamlio import YamlDoc
 
@@ -36,6 +38,8 @@ __all__ = [
     "MILESTONE_KEYS",
     "READINESS_KEYS",
     "DEFAULT_LEAD_TIMES",
+    "lead_times_of",
+    "default_lead_times",
     "financial_year_of",
     "parse_transition",
     "tupe_checks",
@@ -65,18 +69,44 @@ TRANSITION_KEYS = ("affected_staff", "milestones", "readiness")
 MILESTONE_KEYS = ("id", "kind", "date", "description", "owner", "costs")
 READINESS_KEYS = ("id", "test", "owner", "status", "due", "evidence")
 
-#: Statutory lead times before a TUPE transfer, in days, with their sources. The appraisal's reference data is
-#: the place for these (the caller passes them to :func:`tupe_checks`); this constant is the documented default.
-DEFAULT_LEAD_TIMES = {
-    "eli_days": 28,
-    "eli_source": ("TUPE 2006 (SI 2006/246) reg 11(6), as amended by SI 2014/16: employee liability information "
-                   "not less than 28 days before the transfer"),
-    "consultation_days_20_99": 30,
-    "consultation_days_100": 45,
-    "consultation_source": ("TULRCA 1992 s188(1A): at least 30 days (20-99 staff) or 45 days (100 or more) "
-                            "before the first dismissal takes effect, used as the prudent lead time for TUPE 2006 "
-                            "reg 13(2)'s information and consultation \"long enough before a relevant transfer\""),
-}
+#: The statutory lead times before a TUPE transfer, as :func:`tupe_checks` takes them. The figures and their sources
+#: are reference data (``tupe`` in ``data/reference/local_government.yaml``), read by :func:`lead_times_of`.
+_LEAD_TIME_KEYS = ("eli_days", "eli_source", "consultation_days_20_99", "consultation_days_100", "consultation_source")
+
+
+def lead_times_of(tupe: TupeLeadTimes) -> dict:
+    """Reference data's TUPE lead times (``tupe`` in ``local_government.yaml``) in the form :func:`tupe_checks`
+    takes: ``eli_days``, ``consultation_days_20_99``, ``consultation_days_100`` and their sources.
+
+    Examples
+    --------
+    >>> from asdm_models.reference import default_reference
+    >>> from asdm_models.transition import lead_times_of
+    >>> lt = lead_times_of(default_reference().tupe)
+    >>> lt["eli_days"], lt["consultation_days_20_99"], lt["consultation_days_100"]
+    (28, 30, 45)
+    """
+    return {"eli_days": tupe.employee_liability_days, "eli_source": tupe.employee_liability_source,
+            "consultation_days_20_99": int(collective_consultation_days(20, tupe)),
+            "consultation_days_100": int(collective_consultation_days(100, tupe)),
+            "consultation_source": tupe.collective_source}
+
+
+def default_lead_times() -> dict:
+    """The project's TUPE lead times (``data/reference/local_government.yaml``), :func:`tupe_checks`'s default.
+
+    The figures live in the reference data only; ``DEFAULT_LEAD_TIMES`` (a module attribute, read when asked for)
+    is this mapping. A new dict each call: the caller may change it.
+    """
+    return lead_times_of(default_reference().tupe)
+
+
+def __getattr__(name: str):
+    # DEFAULT_LEAD_TIMES is read from the reference data when first asked for, not when the module is imported
+    # (importing the package must not need the reference files: `asdm validate` reports a broken one).
+    if name == "DEFAULT_LEAD_TIMES":
+        return default_lead_times()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -427,8 +457,9 @@ def tupe_checks(plan: TransitionPlan, affected_staff: int | None = None,
         is applied, the prudent choice, and the row says so. 0: no transfer, every row "not applicable".
     lead_times : mapping, optional
         ``eli_days``, ``consultation_days_20_99``, ``consultation_days_100`` (days) and ``eli_source``,
-        ``consultation_source`` (text), loaded by the caller from reference data; default
-        :data:`DEFAULT_LEAD_TIMES`. A source left out falls back to the default's.
+        ``consultation_source`` (text), loaded by the caller from reference data (:func:`lead_times_of`); default
+        the project's reference data (:func:`default_lead_times`). A figure or source left out falls back to the
+        default's.
 
     Returns
     -------
@@ -442,8 +473,8 @@ def tupe_checks(plan: TransitionPlan, affected_staff: int | None = None,
     Notes
     -----
     ``planned_days = (transfer date - milestone date).days``; ``met = planned_days >= required_days``, with
-    ``required_days = 45`` for 100 or more staff, 30 for 20-99 (TULRCA 1992 s188(1A)), and 28 for employee
-    liability information (TUPE 2006 reg 11(6)).
+    ``required_days`` the lead time of the staff band (100 or more, 20-99; TULRCA 1992 s188(1A)) and of employee
+    liability information (TUPE 2006 reg 11(6)): in the project's reference data 45, 30 and 28 days.
 
     References
     ----------
@@ -462,8 +493,12 @@ def tupe_checks(plan: TransitionPlan, affected_staff: int | None = None,
     >>> t[["required_days", "planned_days", "status"]].values.tolist()
     [[28, 28, 'met'], [45, <NA>, 'not planned']]
     """
-    lt = dict(DEFAULT_LEAD_TIMES)
-    lt.update(lead_times or {})
+    lt = dict(lead_times or {})
+    if not (set(_LEAD_TIME_KEYS) <= set(lt) and lt["eli_source"] and lt["consultation_source"]):
+        defaults = default_lead_times()  # read only when needed: the caller's reference data may be all there is
+        lt = {**defaults, **lt}
+        for key in ("eli_source", "consultation_source"):
+            lt[key] = lt[key] or defaults[key]
     staff = plan.affected_staff if affected_staff is None else affected_staff
     transfer = plan.transfer_date
 
@@ -483,9 +518,9 @@ def tupe_checks(plan: TransitionPlan, affected_staff: int | None = None,
     checks = [
         (f"Employee liability information to the new employer, at least {int(lt['eli_days'])} days before the "
          f"transfer on {_long_date(transfer)}", int(lt["eli_days"]), days("employee_liability_information"),
-         lt.get("eli_source") or DEFAULT_LEAD_TIMES["eli_source"]),
+         lt["eli_source"]),
         (f"Information and consultation with staff representatives before the transfer ({band})", need,
-         days("tupe_consultation"), lt.get("consultation_source") or DEFAULT_LEAD_TIMES["consultation_source"]),
+         days("tupe_consultation"), lt["consultation_source"]),
     ]
     for check, required, planned, source in checks:
         status = "not applicable" if staff == 0 else _status(planned, required)

@@ -9,6 +9,7 @@ value-for-money category from the appraisal summary table, never a BCR alone).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -16,9 +17,10 @@ import numpy as np
 import pytest
 
 from asdm_models import appraise, load_appraisal
-from asdm_models.case_tests import case_tests, gains_and_costs, teckal_turnover
+from asdm_models.case_tests import (case_tests, gains_and_costs, rule_words, teckal_sentence, teckal_turnover,
+                                    vat_sentence)
 from asdm_models.errors import DataErrors
-from asdm_models.reference import PROJECT_ROOT
+from asdm_models.reference import PROJECT_ROOT, default_reference
 
 LEISURE = PROJECT_ROOT / "data" / "example_leisure"
 DEPOT = PROJECT_ROOT / "data" / "example_depot"
@@ -83,18 +85,23 @@ def test_teckal_turnover_is_the_entitys_income_less_external_trading(leisure):
     assert t.teckal_first_failure_year is None and t.teckal_years_failing == 0
 
 
+def _grow_external_trading(data: Path) -> Path:
+    """The trading company of a copy of the leisure example trading £3m a year with others (not £800,000)."""
+    f = data / "options" / "trading_company.yaml"
+    text = f.read_text().replace("trading_income_gbp: {value: 800000,", "trading_income_gbp: {value: 3000000,")
+    text = text.replace("trading_income_gbp: {distribution: pert, low: 300000, mode: 800000, high: 1100000}",
+                        "trading_income_gbp: {distribution: pert, low: 2000000, mode: 3000000, high: 3500000}")
+    f.write_text(text)
+    return data
+
+
 def test_teckal_fails_when_external_trading_grows(tmp_path):
     # The same company trading £3m a year with others: from go-live its turnover for the council is about £9.6m,
     # so external trading of about a quarter of the total breaks the 80% test within three years of starting.
     data = tmp_path / "example_leisure"
     shutil.copytree(LEISURE, data)
     (data / "decisions.yaml").unlink()
-    f = data / "options" / "trading_company.yaml"
-    text = f.read_text().replace("trading_income_gbp: {value: 800000,", "trading_income_gbp: {value: 3000000,")
-    text = text.replace("trading_income_gbp: {distribution: pert, low: 300000, mode: 800000, high: 1100000}",
-                        "trading_income_gbp: {distribution: pert, low: 2000000, mode: 3000000, high: 3500000}")
-    f.write_text(text)
-    a = load_appraisal(data)
+    a = load_appraisal(_grow_external_trading(data))
     r = appraise(a, "trading_company", "obc")
     t = case_tests(a, r)
     council, total = teckal_turnover(r)
@@ -205,3 +212,112 @@ def test_gate_metrics_reach_the_gate_and_summary(leisure):
     assert tests.loc["vat_partial_exemption_cost_gbp", "result"] == "fail"
     assert tests.loc["teckal_years_failing", "result"] == "n/a"  # no company
     assert tests.loc["pension_arrangement_stated", "result"] == "n/a"  # no transfer
+
+
+# ------------------------------------------------------------------------------------------------
+# The report sentences: figures, years and costs, and the rules' figures from the reference data
+# ------------------------------------------------------------------------------------------------
+
+
+def _first_failure_by_hand(r, threshold: float, window: int) -> tuple[str, float]:
+    """The first year the share of turnover for the council (a ratio of sums over the window) is not more than the
+    threshold, and the lowest share: Procurement Act 2023 Sch 2 para 2(2)(c), Procurement Regulations 2024 reg 42A."""
+    council, total = teckal_turnover(r)
+    shares = {}
+    for i, year in enumerate(r.years):
+        lo = max(0, i - window + 1)
+        if total[lo:i + 1].sum() > 0:
+            shares[year] = council[lo:i + 1].sum() / total[lo:i + 1].sum()
+    return next(y for y, s in shares.items() if s <= threshold), min(shares.values())
+
+
+def test_the_sentences_state_the_year_the_figures_and_the_cost(tmp_path):
+    # Teckal: the company trading £3m a year with others (as above), against more than 80% over three years.
+    data = tmp_path / "example_leisure"
+    shutil.copytree(LEISURE, data)
+    (data / "decisions.yaml").unlink()
+    a = load_appraisal(_grow_external_trading(data))
+    r = appraise(a, "trading_company", "obc")
+    first, lowest = _first_failure_by_hand(r, 0.8, 3)
+    assert first == "2031-32"
+    s = teckal_sentence(case_tests(a, r))
+    assert s.startswith(f"The company fails the Teckal test from {first}: ")
+    assert f"averaged over three years, falls to {lowest:.1%}, not more than 80%. " in s
+    # VAT: in-house redesign in 2027-28, £300,000 exempt of £5,264,000 (5.70%) > max(5% = £263,200, 12 x £625):
+    # the only year in breach, and all £300,000 is lost (HMRC PE62250).
+    s = vat_sentence(case_tests(a, appraise(a, "in_house_redesign", "fbc")))
+    assert s.startswith("The council breaches the VAT partial-exemption limit of 5% (or £625 a month) in 2027-28: ")
+    assert f"its exempt input VAT that year is {300_000 / 5_264_000:.2%} of its total" in s and "5.70%" in s
+    assert "all of it becomes irrecoverable, £300,000 over the period" in s
+    # passing: the company as bundled (lowest share 92.4%), and the council within the limit (4.54% in 2026-27)
+    s = teckal_sentence(case_tests(a, appraise(load_appraisal(LEISURE), "trading_company", "obc")))
+    assert "averaged over three years, is for the council (the Act requires more than 80%)." in s
+    s = vat_sentence(case_tests(a, appraise(a, "trading_company", "fbc")))
+    assert s.endswith(f"at most {236_000 / 5_200_000:.2%} of its total (2026-27), against 5% (or £625 a month).")
+
+
+def _changed_rules(tmp_path) -> Path:
+    """A tree with its own reference data, Teckal more than 85% over two years and VAT 4% or £500 a month, and the
+    leisure example twice: as bundled and with the company trading £3m a year with others."""
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", tmp_path / "reference")
+    p = tmp_path / "reference" / "local_government.yaml"
+    text = p.read_text(encoding="utf-8")
+    for old, new in (("threshold: 80%", "threshold: 85%"), ("window_years: 3", "window_years: 2"),
+                     ("share_limit: 5%", "share_limit: 4%"), ("monthly_limit_gbp: 625", "monthly_limit_gbp: 500")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    p.write_text(text, encoding="utf-8")
+    for name in ("as_bundled", "grown"):
+        shutil.copytree(LEISURE, tmp_path / name)
+        (tmp_path / name / "decisions.yaml").unlink()
+    f = tmp_path / "grown" / "appraisal.yaml"  # an OBC Teckal gate without a description of its own
+    anchor = "  fbc:\n    - {metric: p50_npsv_vs_no_change_gbp, min: 0, required: true}\n"
+    assert f.read_text().count(anchor) == 1
+    gate = "    - {metric: teckal_years_failing, max: 0, required: false}\n"
+    f.write_text(f.read_text().replace(anchor, gate + anchor))
+    _grow_external_trading(tmp_path / "grown")
+    return tmp_path
+
+
+def test_the_sentences_follow_the_reference_figures(tmp_path):
+    tree = _changed_rules(tmp_path)
+    a = load_appraisal(tree / "grown")
+    rules = a.reference.local_government
+    assert (rules.teckal_threshold, rules.teckal_window_years, rules.vat_share_limit, rules.vat_monthly_limit_gbp) \
+        == (0.85, 2, 0.04, 500.0)
+    # Teckal, more than 85% over two years: the same company fails a year earlier than against 80% over three
+    r = appraise(a, "trading_company", "obc")
+    t = case_tests(a, r)
+    first, lowest = _first_failure_by_hand(r, 0.85, 2)
+    assert first == "2030-31" and t.teckal_first_failure_year == first
+    s = teckal_sentence(t)
+    assert s.startswith(f"The company fails the Teckal test from {first}: ")
+    assert f"averaged over two years, falls to {lowest:.1%}, not more than 85%. " in s
+    assert "80%" not in s and "three years" not in s
+    s = teckal_sentence(case_tests(a, appraise(load_appraisal(tree / "as_bundled"), "trading_company", "obc")))
+    assert "averaged over two years, is for the council (the Act requires more than 85%)." in s
+    # the gate's description, where the data states none, names the threshold of the reference data
+    gate = next(g for g in a.gates["obc"] if g.metric == "teckal_years_failing")
+    assert gate.description.endswith("more than 85% of its turnover for the council") and "80%" not in gate.description
+    # VAT, 4% or £500 a month: in-house redesign breaches in every year, 236,000 / 5,200,000 = 4.54% > 4% (limit
+    # £208,000 > 12 x £500) and 5.70% in 2027-28, so all of it is lost: 9 x £236,000 + £300,000 = £2,424,000.
+    t = case_tests(a, appraise(a, "in_house_redesign", "fbc"))
+    assert t.vat["breach"].all() and t.vat_cost_gbp == 9 * 236_000 + 300_000
+    s = vat_sentence(t)
+    assert s.startswith("The council breaches the VAT partial-exemption limit of 4% (or £500 a month) in 2026-27 "
+                        "and 9 later years: its exempt input VAT in 2026-27 is 4.54% of its total")
+    assert "£2,424,000 over the period" in s and "5%" not in s and "£625" not in s
+    # the trading company takes the service's VAT from go-live (1.52% after): only 2026-27 is in breach, £236,000
+    s = vat_sentence(case_tests(a, appraise(a, "trading_company", "fbc")))
+    assert s.startswith("The council breaches the VAT partial-exemption limit of 4% (or £500 a month) in 2026-27: ")
+    assert "that year is 4.54% of its total, and all of it becomes irrecoverable, £236,000 over the period" in s
+
+
+def test_rule_words_of_other_figures():
+    w = rule_words()  # the project's reference data
+    assert (w.teckal_threshold, w.teckal_window, w.vat_limit) == ("80%", "three years", "5% (or £625 a month)")
+    rules = dataclasses.replace(default_reference().local_government, teckal_threshold=0.825, teckal_window_years=1,
+                                vat_share_limit=0.045, vat_monthly_limit_gbp=1_000.0)
+    w = rule_words(rules)
+    assert (w.teckal_threshold, w.teckal_window_years, w.teckal_window) == ("82.5%", 1, "one year")
+    assert (w.vat_share_limit, w.vat_monthly_limit, w.vat_limit) == ("4.5%", "£1,000", "4.5% (or £1,000 a month)")

@@ -9,6 +9,7 @@ Day counts are worked out in the comments (2027 is not a leap year: February has
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
@@ -16,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import asdm_models
+from asdm_models import reference
+from asdm_models.reference import PROJECT_ROOT, load_reference
 from asdm_models.transition import (DEFAULT_LEAD_TIMES, MILESTONE_KINDS, NOT_ATTACHED, Milestone, ReadinessTest,
-                                    TransitionPlan, financial_year_of, milestone_table, parse_transition,
-                                    readiness_table, timeline_figure, timeline_title, tupe_checks)
+                                    TransitionPlan, financial_year_of, lead_times_of, milestone_table,
+                                    parse_transition, readiness_table, timeline_figure, timeline_title, tupe_checks)
 from asdm_models.yamlio import read_yaml
 
 D = dt.date
@@ -247,7 +250,7 @@ def test_consultation_lead_time_by_staff_band(staff, consult, required, days, st
     row = tupe_checks(_tupe_plan(consult=consult, staff=staff), staff, DEFAULT_LEAD_TIMES).iloc[1]
     assert (None if pd.isna(row["required_days"]) else row["required_days"]) == required
     assert (row["planned_days"], row["status"]) == (days, status)
-    assert "s188(1A)" in row["source"]
+    assert "s188(1) and (1A)" in row["source"]  # the reference data's source of the periods
 
 
 
@@ -278,6 +281,46 @@ def test_lead_times_are_a_parameter():
     assert t["status"].tolist() == ["met", "met"]  # 1 Jan -> 1 Apr = 30 + 28 + 31 + 1 = 90
     assert t.iloc[0]["source"] == "SI 2006/246 reg 11(6) as made"
     assert t.iloc[1]["source"] == DEFAULT_LEAD_TIMES["consultation_source"]
+
+
+def test_default_lead_times_are_the_reference_data():
+    """The defaults are data/reference/local_government.yaml's: 28 days of ELI, 30 and 45 days of consultation."""
+    ref = reference.default_reference()
+    assert DEFAULT_LEAD_TIMES == lead_times_of(ref.tupe)
+    assert (DEFAULT_LEAD_TIMES["eli_days"], DEFAULT_LEAD_TIMES["consultation_days_20_99"],
+            DEFAULT_LEAD_TIMES["consultation_days_100"]) == (28, 30, 45)
+    assert DEFAULT_LEAD_TIMES["eli_source"] == ref.tupe.employee_liability_source
+    assert DEFAULT_LEAD_TIMES["consultation_source"] == ref.tupe.collective_source
+
+
+def test_lead_times_follow_changed_reference_data(tmp_path, monkeypatch):
+    """Reference data with an ELI of 35 days and bands of 40 and 60 days: the checks, their words and the default of
+    tupe_checks all follow it (no copy of the figures in code)."""
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", tmp_path / "reference")
+    p = tmp_path / "reference" / "local_government.yaml"
+    text = p.read_text(encoding="utf-8")
+    for old, new in (("days_before_transfer: 28", "days_before_transfer: 35"),
+                     ("days_before_first_dismissal: 30}", "days_before_first_dismissal: 40}"),
+                     ("days_before_first_dismissal: 45}", "days_before_first_dismissal: 60}")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    p.write_text(text, encoding="utf-8")
+    (tmp_path / "appraisal").mkdir()
+    ref, errors, _ = load_reference(tmp_path / "appraisal")
+    assert errors == []
+    lt = lead_times_of(ref.tupe)
+    assert (lt["eli_days"], lt["consultation_days_20_99"], lt["consultation_days_100"]) == (35, 40, 60)
+    # ELI on 4 March is 28 days before 1 April: short of 35; consultation from 15 February, 45 days: short of 60
+    t = tupe_checks(_tupe_plan(eli=D(2027, 3, 4), consult=D(2027, 2, 15)), 142, lt)
+    assert t["required_days"].tolist() == [35, 60] and t["status"].tolist() == ["not met", "not met"]
+    assert "at least 35 days before the transfer" in t.iloc[0]["check"]
+    assert t.iloc[1]["source"] == ref.tupe.collective_source
+    assert tupe_checks(_tupe_plan(consult=D(2027, 2, 15), staff=50), 50, lt).iloc[1]["required_days"] == 40
+    # the default is the project's reference data, read when needed: standing in the changed data for it
+    monkeypatch.setattr(reference, "_DEFAULT", ref)
+    assert DEFAULT_LEAD_TIMES != lead_times_of(ref.tupe)  # the name imported above was read before the change
+    assert asdm_models.transition.DEFAULT_LEAD_TIMES == lt
+    assert tupe_checks(_tupe_plan(eli=D(2027, 3, 4), consult=D(2027, 2, 15)), 142).equals(t)
 
 
 # ------------------------------------------------------------------------------------------------
