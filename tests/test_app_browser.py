@@ -265,11 +265,17 @@ def test_the_copied_summary_pastes_into_read_csv_with_the_same_numbers(page, app
     r = appraise(appraisal, OPTION, "obc")
     mc = monte_carlo(appraisal, OPTION, "obc", draws=QUICK_DRAWS, seed=QUICK_SEED)
     _until(lambda: _value(page, ".asdm-headline td.asdm-p50-npsv") == mc.p50, "the saved P50")
-    page.evaluate("navigator.clipboard.writeText('')")
-    page.locator(".asdm-copy-headline button").click()
-    text = _until(lambda: page.evaluate("navigator.clipboard.readText()"), "the clipboard to hold the summary")
-    t = pd.read_csv(io.StringIO(text), sep="\t").set_index("figure")
-    col = t[r.name]
+
+    def copied():
+        # The page may still show the P50 of the settings before the reset while the new quick Monte Carlo runs:
+        # copy again until the copied summary holds a Monte Carlo figure (its value is checked below).
+        page.evaluate("navigator.clipboard.writeText('')")
+        page.locator(".asdm-copy-headline button").click()
+        text = _until(lambda: page.evaluate("navigator.clipboard.readText()"), "the clipboard to hold the summary")
+        col = pd.read_csv(io.StringIO(text), sep="\t").set_index("figure")[r.name]
+        return col.to_dict() if pd.notna(pd.to_numeric(col["P50 NPSV (Monte Carlo)"], errors="coerce")) else None
+
+    col = _until(copied, "the copied summary to hold the quick Monte Carlo's P50")
     assert float(col["NPSV vs no change, adjusted"]) == r.npsv_vs_no_change_gbp
     assert float(col["Council NPV vs no change"]) == r.council_npv_vs_no_change_gbp
     assert float(col["P50 NPSV (Monte Carlo)"]) == mc.p50
