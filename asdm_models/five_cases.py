@@ -24,8 +24,7 @@ import pandas as pd
 from .case_tests import CaseTests, subsidy_sentence, teckal_sentence
 from .commercial import commercial_summary, payment_mechanism_sentence, risk_allocation_table
 from .decisions import journey_markdown, journey_table
-from .local_government import collective_consultation_days
-from .transition import milestone_table, readiness_table, timeline_figure, timeline_title, tupe_checks
+from .transition import lead_times_of, milestone_table, readiness_table, timeline_figure, timeline_title, tupe_checks
 
 __all__ = ["CommercialCase", "ManagementCase", "commercial_case", "management_case", "journey", "as_of_date",
            "stage_drivers", "item_amounts_nominal"]
@@ -132,12 +131,7 @@ _ARRANGEMENTS = (("governance", "Governance and decisions"), ("risk_management",
 def _lead_times(appraisal) -> dict | None:
     """The reference data's TUPE lead times in the form :func:`~asdm_models.transition.tupe_checks` takes."""
     t = appraisal.reference.tupe
-    if t is None:
-        return None
-    return {"eli_days": t.employee_liability_days, "eli_source": t.employee_liability_source,
-            "consultation_days_20_99": int(collective_consultation_days(20, t)),
-            "consultation_days_100": int(collective_consultation_days(100, t)),
-            "consultation_source": t.collective_source}
+    return None if t is None else lead_times_of(t)
 
 
 def management_case(appraisal, result) -> ManagementCase:
