@@ -34,7 +34,8 @@ def test_leisure_no_change_npsv_by_hand(leisure):
       the café franchise (a council line): +£85,000 indexed to CPI 2% (inside its 0%-3% collar and cap), which
       equals the GDP deflator, so constant in real terms.
     Discounted at 3.5% (Green Book STPR, years 0-30), year 0 undiscounted.
-    Pin moved in issue 8 from -30,297,317.08 by the café line only: +85,000 x 8.6077 (the 10-year annuity factor, year 0 undiscounted)
+    Pin moved in issue 8 from -30,297,317.08 by the café line only: +85,000 x 8.6077 (the 10-year annuity
+    factor, year 0 undiscounted)
     = +731,653.35.
     """
     t = np.arange(10)
