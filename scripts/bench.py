@@ -106,10 +106,9 @@ def bench_batch(a) -> dict:
 
 
 def _run_empty(tmp, i):
-    import papermill
+    from bench_batch import _run_empty as run_empty
 
-    papermill.execute_notebook(str(tmp / "empty.ipynb"), str(tmp / f"empty-{i}.ipynb"), kernel_name="python3",
-                               progress_bar=False, log_output=False)
+    run_empty(str(tmp / "empty.ipynb"), str(tmp / f"empty-{i}.ipynb"))
 
 
 def main() -> int:

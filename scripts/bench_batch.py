@@ -40,9 +40,18 @@ def _empty_notebook(folder: Path) -> Path:
 
 
 def _run_empty(notebook: str, out: str) -> None:
+    """Plain papermill on an empty notebook. Its kernels use TCP on random ports, and two workers starting kernels
+    at once can pick the same port (jupyter_client's known race: "Address already in use"); such a start is
+    tried again, at most twice, so the floor is measured rather than lost."""
     import papermill
 
-    papermill.execute_notebook(notebook, out, kernel_name="python3", progress_bar=False, log_output=False)
+    for attempt in range(3):
+        try:
+            papermill.execute_notebook(notebook, out, kernel_name="python3", progress_bar=False, log_output=False)
+            return
+        except RuntimeError as e:
+            if "Kernel died before replying" not in str(e) or attempt == 2:
+                raise
 
 
 def papermill_floor(n_notebooks: int, jobs: int = 2, executor: str = "local") -> float:
