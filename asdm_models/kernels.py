@@ -210,10 +210,16 @@ def _export_html(nb, title: str, *, plotly_js: str = "embed", provenance: dict |
         from plotly.offline import get_plotlyjs
 
         resources["plotly_js"] = get_plotlyjs()
-    exporter = HTMLExporter(template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = _EXPORTER.get("html")
+    if exporter is None:  # one per process: building it (its templates, filters) costs a third of an export
+        exporter = _EXPORTER["html"] = HTMLExporter(
+            template_name="asdm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+_EXPORTER: dict = {}
 
 
 def _reason(e: BaseException) -> str:
