@@ -40,6 +40,13 @@ def _years_met(fig) -> tuple[int, int]:
     return int(sum(s[i] >= p.target_nominal_gbp[i] for i in ty)), len(ty)
 
 
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """The legend under the plot: one entry per appraisal, named in full, would wrap into the title above it."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.28, "xanchor": "left", "x": 0.0},
+                      margin={"b": 150}, height=height + 80)
+    return fig
+
+
 def budget_figure(fig) -> go.Figure:
     """The combined saving against no change by financial year (nominal cash), stacked by appraisal, against
     the combined savings target; the title says in how many target years the target is met."""
@@ -63,7 +70,7 @@ def budget_figure(fig) -> go.Figure:
     else:
         total = float(np.nansum(fig.combined_saving_gbp.to_numpy()))
         title = f"The chosen options together save {_m(total)} in cash against no change (no combined target stated)"
-    return style(out, title, height=480)
+    return _legend_below(style(out, title, height=480), 480)
 
 
 def one_off_figure(fig) -> go.Figure:
@@ -82,7 +89,7 @@ def one_off_figure(fig) -> go.Figure:
         total = -float(fig.one_off_by_year.sum().sum())
         title = (f"One-off transition costs peak at {_m(peak)} in {year} "
                  f"({_m(total)} over the period, cash): the year the council's reserves must cover")
-    return style(out, title, height=420)
+    return _legend_below(style(out, title, height=420), 420)
 
 
 def target_chance_figure(fig) -> go.Figure:
@@ -174,13 +181,14 @@ def _rebase(fig, e) -> float:
 
 def options_table(summary: pd.DataFrame) -> pd.DataFrame:
     """The chosen options side by side, from ``portfolio_summary.csv``'s rows (readable column names)."""
+    # The columns a reader compares; the one-off costs and the shares of uncertainty have their own sections, and
+    # portfolio_summary.csv has every column.
     cols = {"appraisal": "appraisal", "name": "option counted", "decision": "decision (stage)", "years": "years",
             "npsv_vs_no_change_gbp": "NPSV vs no change (own base)",
             "npsv_vs_no_change_at_portfolio_base_gbp": "NPSV vs no change (portfolio base)",
             "council_npv_vs_no_change_gbp": "council NPV vs no change", "payback_year": "payback",
             "gate": "gate", "p50_npsv_vs_no_change_gbp": "P50", "prob_beats_no_change": "chance of beating no change",
-            "share_of_npsv_variance": "share of uncertainty", "peak_one_off_year": "one-off peak year",
-            "peak_one_off_nominal_gbp": "one-off peak", "status": "reports"}  # the CSV has every column
+            "status": "reports"}
     summary = summary.copy()
     summary["decision"] = [f"{d} ({str(s).upper()})" if isinstance(d, str) else None
                            for d, s in zip(summary["decision"], summary["stage"])]
