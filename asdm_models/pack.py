@@ -352,6 +352,7 @@ def _option_detail(run: RunFolder, row, stage: str, base_row=None) -> dict:
         "heading": f"{row['name']}: {money_m(abs(d))} {better} than no change; {pays}",
         "page": {
             "heading": f"{row['name']}: {money_m(abs(d))} {better} than no change; {pays}",
+            "name": row["name"],  # labels the risk and sensitivity panels, which can move to the next page whole
             "intro": f"{r.inputs.option.description}",
             "key_left": key_left, "key_right": key_right,
             "waterfall": f"{option}-waterfall", "waterfall_title": minus(wf["title"]),
