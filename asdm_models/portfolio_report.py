@@ -82,6 +82,10 @@ def one_off_figure(fig) -> go.Figure:
                     marker_color=_colour(i))
     out.update_layout(barmode="relative")
     out.update_yaxes(title_text="one-off costs (cash)")
+    costs = fig.one_off_by_year.fillna(0.0).to_numpy()
+    spent = np.flatnonzero(np.abs(costs).sum(axis=1) > 0)
+    if spent.size:  # the years with one-off costs (and one after), not a 40-year axis of empty years
+        out.update_xaxes(range=[-0.5, min(len(p.years) - 1, int(spent[-1]) + 1) + 0.5])
     year, peak = fig.peak_one_off
     if year is None:
         title = "The chosen options have no one-off transition costs"
