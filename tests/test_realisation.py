@@ -546,7 +546,7 @@ def test_figures(launched):
 
 
 def test_notebook(tmp_path, launched):
-    papermill = pytest.importorskip("papermill")
+    import papermill
     a, act, _, res = launched
     metrics = tmp_path / "metrics.json"
     out = tmp_path / "realisation.ipynb"
