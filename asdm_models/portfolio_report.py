@@ -226,7 +226,4 @@ def shared_assumptions_table(portfolio) -> pd.DataFrame:
 def _shared_figure_text(appraisal, driver: str) -> str:
     from .portfolio import _figure
 
-    try:
-        return _figure(appraisal, driver).describe()
-    except Exception:  # noqa: BLE001 - a driver an appraisal lacks is shown as such, the table still renders
-        return "(not stated)"
+    return _figure(appraisal, driver).describe()  # every appraisal has every economy driver (validated on load)

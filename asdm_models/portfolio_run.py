@@ -48,7 +48,8 @@ from .reference import PROJECT_ROOT
 from .runplan import (DEFAULT_SEED, NOTEBOOKS, _make_run_dir, _now, _resolve_out, check_run_arguments, plan_run,
                       run_report)
 from .kernels import check_parameters
-from .verify import MANIFEST, UNFINISHED_MARKER, VerifyResult, _changed, _check_files, read_manifest, run_files
+from .verify import (MANIFEST, UNFINISHED_MARKER, VerifyResult, _check_files, check_suite_code, compare_csv,
+                     read_manifest, run_files)
 
 __all__ = ["run_portfolio", "verify_portfolio_run", "portfolio_monte_carlo", "PortfolioRunResult",
            "PORTFOLIO_NOTEBOOK", "is_portfolio_run"]
@@ -193,6 +194,10 @@ def run_portfolio(folder, out=None, *, stages=None, seed: int = DEFAULT_SEED, dr
     check_parameters(PORTFOLIO_NOTEBOOK, {"portfolio_dir": "", "seed": 0, "draws": 0, "draws_path": "",
                                           "runs_path": ""})
     out = _resolve_out(out)
+    # What went in, recorded before anything runs (the report's footer and the manifest state the same).
+    base = _inputs_base(portfolio.input_files)
+    known = {"base": base, "inputs": input_hashes(portfolio.input_files, base=base), "suite": git_commit(),
+             "packages": package_versions()}
     own = not isinstance(executor, ReportExecutor)
     ex = make_executor(executor, jobs, scheduler) if own else executor  # a bad scheduler: refused before any folder
 
@@ -223,7 +228,8 @@ def run_portfolio(folder, out=None, *, stages=None, seed: int = DEFAULT_SEED, dr
             record, exec_args = ex.description(), ex.command_args()
             runs = _runs_record(portfolio, plans, results, failed, run_dir)
             write_text_atomic(json.dumps(runs, indent=1), run_dir / RUNS_FILE)
-            report = _portfolio_report(portfolio, ex, run_dir, seed, draws, timeout, self_contained, runs, progress)
+            report = _portfolio_report(portfolio, ex, run_dir, seed, draws, timeout, self_contained, runs, known,
+                                       progress)
         except BaseException as e:
             ex.stop()
             why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"failed: {_one_line(e)}"
@@ -242,7 +248,7 @@ def run_portfolio(folder, out=None, *, stages=None, seed: int = DEFAULT_SEED, dr
     ok = report["status"] == "ok" and all(v["status"] == "ok" for v in runs.values())
     write_text_atomic(_index_html(portfolio, runs, report, summary, run_dir), run_dir / "index.html")
     manifest = _manifest(portfolio, folder, out, run_dir, started, seed, draws, stages, timeout, record, exec_args,
-                         command, runs, report, ok, images, pack, self_contained)
+                         command, runs, report, ok, images, pack, self_contained, known)
     write_text_atomic(json.dumps(json_safe(manifest), indent=1), run_dir / MANIFEST)
     marker.unlink(missing_ok=True)
     _point_latest(base_dir, run_dir)
@@ -276,7 +282,8 @@ def _runs_record(portfolio, plans, results, failed, run_dir) -> dict:
     return runs
 
 
-def _portfolio_report(portfolio, ex, run_dir: Path, seed, draws, timeout, self_contained, runs, progress) -> dict:
+def _portfolio_report(portfolio, ex, run_dir: Path, seed, draws, timeout, self_contained, runs, known,
+                      progress) -> dict:
     """The combined Monte Carlo (in blocks on the executor), the portfolio's CSVs, then its report notebook."""
     t0 = time.perf_counter()
     report = {"name": PORTFOLIO_REPORT, "kind": "portfolio", "option": None, "stage": None, "metrics": None}
@@ -296,14 +303,13 @@ def _portfolio_report(portfolio, ex, run_dir: Path, seed, draws, timeout, self_c
         report.update(status="failed", error=f"a worker died while computing the combined Monte Carlo: {e}",
                       seconds=round(time.perf_counter() - t0, 1))
         return report
-    except (AsdmError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - the figures fail the portfolio report (exit 1), never the appraisals' runs
         report.update(status="failed", error=f"the combined figures could not be computed: {_one_line(e)}",
                       seconds=round(time.perf_counter() - t0, 1))
         return report
-    provenance = {"run_id": run_dir.name, "version": package_versions().get("asdm") or "",
-                  "commit": git_commit().get("commit"), "dirty": bool(git_commit().get("dirty")),
-                  "inputs_sha256": inputs_digest({"inputs": input_hashes(portfolio.input_files,
-                                                                          base=_inputs_base(portfolio.input_files))}),
+    provenance = {"run_id": run_dir.name, "version": known["packages"].get("asdm") or "",
+                  "commit": known["suite"].get("commit"), "dirty": bool(known["suite"].get("dirty")),
+                  "inputs_sha256": inputs_digest({"inputs": known["inputs"]}),
                   "date": f"run {_now().replace('T', ' ').replace('+00:00', ' UTC')}"}
     if not self_contained:
         write_plotly_js(run_dir)
@@ -326,10 +332,8 @@ def _portfolio_report(portfolio, ex, run_dir: Path, seed, draws, timeout, self_c
 
 
 def _manifest(portfolio, folder, out, run_dir, started, seed, draws, stages, timeout, record, exec_args, command,
-              runs, report, ok, images, pack, self_contained) -> dict:
-    base = _inputs_base(portfolio.input_files)
-    suite, packages = git_commit(), package_versions()
-    inputs = input_hashes(portfolio.input_files, base=base)
+              runs, report, ok, images, pack, self_contained, known) -> dict:
+    base, inputs, suite, packages = known["base"], known["inputs"], known["suite"], known["packages"]
     rep = {k: report.get(k) for k in ("name", "kind", "option", "stage", "status", "error", "seconds", "metrics")}
     rep["files"] = [f for f in (f"{PORTFOLIO_REPORT}.ipynb", f"{PORTFOLIO_REPORT}.html",
                                 f"{PORTFOLIO_REPORT}.FAILED.ipynb") if (run_dir / f).exists()]
@@ -397,44 +401,6 @@ def _index_html(portfolio, runs, report, summary, run_dir: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------------- verification
-def _compare_csv(path: Path, expected: str, key_cols: tuple, diffs: list) -> int:
-    """Compare a CSV as written with the recomputed one, cell by cell (rows keyed by ``key_cols``)."""
-    import csv
-    import io
-
-    name = path.name
-    if not path.is_file():
-        return 0  # reported as a missing output
-    try:
-        written = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    except (UnicodeDecodeError, csv.Error) as err:
-        diffs.append(f"{name}: cannot be read as CSV ({err})")
-        return 0
-    fresh = list(csv.reader(io.StringIO(expected)))
-    if not written or written[0] != fresh[0]:
-        diffs.append(f"{name}: its columns differ from the suite's")
-        return 0
-    head = fresh[0]
-    idx = [head.index(k) for k in key_cols]
-    w = {tuple(r[i] for i in idx): dict(zip(head, r)) for r in written[1:]}
-    checked = 0
-    for r in fresh[1:]:
-        key = tuple(r[i] for i in idx)
-        old = w.pop(key, None)
-        label = " ".join(k for k in key if k)
-        if old is None:
-            diffs.append(f"{name} row {label}: missing")
-            continue
-        for col, v in zip(head, r):
-            checked += 1
-            if old.get(col) != v:
-                diffs.append(f"{name} row {label}: {col} " + _changed(col, old.get(col), v)
-                             .replace("was ", "is ", 1).replace(", now ", ", recomputed ", 1))
-    for key in w:
-        diffs.append(f"{name} row {' '.join(k for k in key if k)}: not produced by the run")
-    return checked
-
-
 def verify_portfolio_run(run_dir, *, data_dir=None) -> VerifyResult:
     """Check a portfolio run: its outputs, inputs and the suite's code; every combined figure recomputed (the
     Monte Carlo in one pass, which must equal the blocks the run computed); and each appraisal's run
@@ -463,12 +429,7 @@ def verify_portfolio_run(run_dir, *, data_dir=None) -> VerifyResult:
         base = (run_dir / manifest.get("inputs_base_relative", "")).resolve()
     _check_files(manifest["inputs"], base, "input", diffs)
     _check_files(manifest.get("notebooks", {}), PROJECT_ROOT, "suite notebook", diffs)
-    now_suite = suite_hashes()
-    changed = sorted(f for f in set(manifest["suite_files"]) | set(now_suite)
-                     if manifest["suite_files"].get(f) != now_suite.get(f))
-    if changed:
-        diffs.append(f"suite code: {len(changed)} file{'s differ' if len(changed) != 1 else ' differs'} from the code "
-                     f"that produced the run ({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''})")
+    check_suite_code(manifest, diffs)
     checked = 0
     # each appraisal's run: the one recorded (its manifest unchanged), verified in full
     for aid, rec in runs.items():
@@ -505,9 +466,9 @@ def verify_portfolio_run(run_dir, *, data_dir=None) -> VerifyResult:
         return VerifyResult(run_dir, diffs, checked, notes)
     statuses = {k: (v.get("status"), v.get("error")) for k, v in runs.items() if isinstance(v, dict)}
     fig = portfolio_figures(portfolio, draws=manifest["draws"], seed=manifest["seed"])
-    checked += _compare_csv(run_dir / SUMMARY_FILE, spreadsheet_safe_frame(summary_frame(fig, statuses)).to_csv(
+    checked += compare_csv(run_dir / SUMMARY_FILE, spreadsheet_safe_frame(summary_frame(fig, statuses)).to_csv(
         index=False), ("row", "appraisal"), diffs)
-    checked += _compare_csv(run_dir / BY_YEAR_FILE, by_year_frame(fig).to_csv(index=False), ("year",), diffs)
+    checked += compare_csv(run_dir / BY_YEAR_FILE, by_year_frame(fig).to_csv(index=False), ("year",), diffs)
     if fig.mc is not None and (run_dir / DRAWS_FILE).is_file():
         checked += 1
         if draws_bytes(fig.mc) != (run_dir / DRAWS_FILE).read_bytes():

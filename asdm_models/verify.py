@@ -199,8 +199,8 @@ def run_files(run_dir: Path) -> list[str]:
     return out
 
 
-def _summary_cells(text: str) -> dict:
-    """``summary.csv`` as ``{(option, stage, scenario): {column: text}}`` plus the header under key ``None``."""
+def _csv_cells(text: str, key_cols: tuple) -> dict:
+    """A CSV as ``{key: {column: text}}`` (rows keyed by ``key_cols``) plus the header under key ``None``."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return {None: []}
@@ -208,23 +208,27 @@ def _summary_cells(text: str) -> dict:
     out: dict = {None: head}
     for r in rows[1:]:
         cells = dict(zip(head, r))
-        out[(cells.get("option"), cells.get("stage"), cells.get("scenario"))] = cells
+        out[tuple(cells.get(k) for k in key_cols)] = cells
     return out
 
 
-def _compare_summary(run_dir: Path, expected_csv: str, diffs: list) -> int:
-    """Compare ``summary.csv`` as written with the one the recomputed figures give, cell by cell."""
-    path = run_dir / "summary.csv"
+def compare_csv(path: Path, expected_csv: str, key_cols: tuple, diffs: list) -> int:
+    """Compare a CSV as written with the one the recomputed figures give, cell by cell; returns cells checked.
+
+    Rows are matched by ``key_cols``; each difference is one line in ``diffs`` naming the file, the row, the
+    column and both values. A missing file checks nothing (it is reported as a missing output).
+    """
+    name = path.name
     if not path.is_file():
-        return 0  # reported as a missing output
-    try:
-        written = _summary_cells(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, csv.Error) as e:
-        diffs.append(f"summary.csv: cannot be read as CSV ({e})")
         return 0
-    fresh = _summary_cells(expected_csv)
+    try:
+        written = _csv_cells(path.read_text(encoding="utf-8"), key_cols)
+    except (UnicodeDecodeError, csv.Error) as e:
+        diffs.append(f"{name}: cannot be read as CSV ({e})")
+        return 0
+    fresh = _csv_cells(expected_csv, key_cols)
     if written[None] != fresh[None]:
-        diffs.append("summary.csv: its columns differ from the suite's (" + ", ".join(written[None][:5]) + ", ...)")
+        diffs.append(f"{name}: its columns differ from the suite's (" + ", ".join(written[None][:5]) + ", ...)")
         return 0
     checked = 0
     for key, cells in fresh.items():
@@ -233,17 +237,37 @@ def _compare_summary(run_dir: Path, expected_csv: str, diffs: list) -> int:
         old = written.get(key)
         label = " ".join(k for k in key if k)
         if old is None:
-            diffs.append(f"summary.csv row {label}: missing")
+            diffs.append(f"{name} row {label}: missing")
             continue
         for col, v in cells.items():
             checked += 1
             if old.get(col) != v:
-                diffs.append(f"summary.csv row {label}: {col} " + _changed(col, old.get(col), v)
+                diffs.append(f"{name} row {label}: {col} " + _changed(col, old.get(col), v)
                              .replace("was ", "is ", 1).replace(", now ", ", recomputed ", 1))
     for key in written:
         if key is not None and key not in fresh:
-            diffs.append(f"summary.csv row {' '.join(k for k in key if k)}: not produced by the run")
+            diffs.append(f"{name} row {' '.join(k for k in key if k)}: not produced by the run")
     return checked
+
+
+def _compare_summary(run_dir: Path, expected_csv: str, diffs: list) -> int:
+    """Compare ``summary.csv`` as written with the one the recomputed figures give, cell by cell."""
+    return compare_csv(run_dir / "summary.csv", expected_csv, ("option", "stage", "scenario"), diffs)
+
+
+def check_suite_code(manifest: dict, diffs: list) -> None:
+    """One line in ``diffs`` when the suite's code (every file of the package) is not the code that made the run."""
+    now_suite = suite_hashes()
+    changed = sorted(f for f in set(manifest["suite_files"]) | set(now_suite)
+                     if manifest["suite_files"].get(f) != now_suite.get(f))
+    if changed:
+        suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+        commit = suite.get("commit") if isinstance(suite.get("commit"), str) else None
+        where = f" (git checkout {commit[:12]}{', plus the uncommitted changes it had' if suite.get('dirty') else ''})" \
+            if commit else ""
+        diffs.append(f"suite code: {len(changed)} file{'s differ' if len(changed) != 1 else ' differs'} from the code "
+                     f"that produced the run ({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''}); verify "
+                     f"with the suite as it was{where}")
 
 
 def _data_dir(run_dir: Path, manifest: dict, data_dir=None) -> Path:
@@ -383,17 +407,7 @@ def verify_run(run_dir, *, data_dir=None) -> VerifyResult:
     _check_files(manifest.get("notebooks", {}), PROJECT_ROOT, "suite notebook", diffs)
 
     # 3. the suite's code
-    now_suite = suite_hashes()
-    changed = sorted(f for f in set(manifest["suite_files"]) | set(now_suite)
-                     if manifest["suite_files"].get(f) != now_suite.get(f))
-    if changed:
-        suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
-        commit = suite.get("commit") if isinstance(suite.get("commit"), str) else None
-        where = f" (git checkout {commit[:12]}{', plus the uncommitted changes it had' if suite.get('dirty') else ''})" \
-            if commit else ""
-        diffs.append(f"suite code: {len(changed)} file{'s differ' if len(changed) != 1 else ' differs'} from the code "
-                     f"that produced the run ({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''}); verify "
-                     f"with the suite as it was{where}")
+    check_suite_code(manifest, diffs)
 
     try:
         appraisal = load_appraisal(data, partial=True)

@@ -31,6 +31,13 @@ def _line(name: str, res, out: Path) -> str:
             "results.xlsx)")
 
 
+def _not_run(name: str, e: Exception, lines: list) -> int:
+    """An example that could not start: said on stderr, in the summary, and counted as a failure."""
+    print(f"{name}: FAILED before running: {e}", file=sys.stderr)
+    lines.append(f"  {name}: FAILED before running (see above)")
+    return 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--jobs", type=int, default=2)
@@ -43,9 +50,7 @@ def main() -> int:
         pf = run_portfolio(PROJECT_ROOT / "data" / PORTFOLIO, args.out, jobs=args.jobs, pack=True,
                            command=["make", "reports", f"({PORTFOLIO}, --jobs {args.jobs})"])
     except AsdmError as e:
-        print(f"{PORTFOLIO}: FAILED before running: {e}", file=sys.stderr)
-        lines.append(f"  {PORTFOLIO}: FAILED before running (see above)")
-        failed += 1
+        failed += _not_run(PORTFOLIO, e, lines)
     else:
         for name, res in pf.appraisal_runs.items():
             base = res.summary[res.summary["scenario"] == "base"]
@@ -67,9 +72,7 @@ def main() -> int:
             res = run_batch(PROJECT_ROOT / "data" / name, args.out, jobs=args.jobs, pack=True,
                             command=["make", "reports", f"({name}, --jobs {args.jobs})"])
         except AsdmError as e:
-            print(f"{name}: FAILED before running: {e}", file=sys.stderr)
-            lines.append(f"  {name}: FAILED before running (see above)")
-            failed += 1
+            failed += _not_run(name, e, lines)
             continue
         print(format_headline(res.summary[res.summary["scenario"] == "base"], None) + "\n")
         lines.append(_line(name, res, args.out))

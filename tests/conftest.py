@@ -4,6 +4,8 @@ On a machine without Chromium, where ``make test`` could not install it (no root
 passwordless sudo), these tests are skipped with one line saying why and how to get them.
 CI sets ``ASDM_REQUIRE_BROWSER=1``: there a missing Chromium fails the run instead, so CI never
 skips them.
+
+Also the one shared fixture of the Dask tests: ``dask_executor``, a real two-worker ``LocalCluster`` per test module.
 """
 
 from __future__ import annotations
@@ -40,3 +42,14 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not _have_chromium() and not os.environ.get("ASDM_REQUIRE_BROWSER"):
         terminalreporter.write_line(WHY, yellow=True)
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    """A two-worker LocalCluster, started by the executor the way ``--executor dask --jobs 2`` starts it."""
+    from asdm_models.executors import make_executor
+
+    ex = make_executor("dask", jobs=2)
+    ex.start()
+    yield ex
+    ex.shutdown()

@@ -23,7 +23,7 @@ import pytest
 from asdm_models import PROJECT_ROOT
 from asdm_models.batch import ReportTask, plan_run, run_batch, run_plans
 from asdm_models.cli import main
-from asdm_models.executors import executor_text, make_executor
+from asdm_models.executors import executor_text
 from asdm_models.kernels import RUN_TOKEN_ENV
 
 # The killer task below runs on a Dask worker, which cannot import this test module: send it by value.
@@ -40,15 +40,6 @@ def data(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT / "data" / "example_leisure", dest / "example_leisure")
     shutil.copytree(PROJECT_ROOT / "data" / "reference", dest / "reference")
     return dest / "example_leisure"
-
-
-@pytest.fixture(scope="module")
-def dask_executor():
-    """A two-worker LocalCluster, started by the executor the way ``--executor dask --jobs 2`` starts it."""
-    ex = make_executor("dask", jobs=2)
-    ex.start()
-    yield ex
-    ex.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pytest
 
 from asdm_models import PROJECT_ROOT
 from asdm_models.cli import main
-from asdm_models.executors import make_executor
 from asdm_models.portfolio import PortfolioDraws, combined_monte_carlo, load_portfolio, read_draws
 from asdm_models.portfolio_run import (DRAWS_FILE, SUMMARY_FILE, portfolio_monte_carlo, run_portfolio,
                                        verify_portfolio_run)
@@ -26,15 +25,6 @@ THREE = DATA / "portfolio_three"
 DRAWS = 300
 SEED = 4242
 APPRAISALS = ["example_leisure", "example_depot", "portfolio_small"]
-
-
-@pytest.fixture(scope="module")
-def dask_executor():
-    """A two-worker LocalCluster, as ``--executor dask --jobs 2`` starts it."""
-    ex = make_executor("dask", jobs=2)
-    ex.start()
-    yield ex
-    ex.shutdown()
 
 
 @pytest.fixture(scope="module")
